@@ -1,0 +1,149 @@
+"""Command line for operators and the Makefile: migrate, seed, demo, airflow, stop-db.
+
+`python -m superlytics_usage.cli COMMAND` (the Makefile sets PYTHONPATH=plugins). Errors a person can act
+on (a bad plans.yaml, a non-demo database) end the command with one line and exit code 2, not a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from contextlib import closing
+from datetime import UTC, datetime
+
+from rich.console import Console
+from rich.table import Table
+
+from superlytics_usage import database, migrations, synthetic
+from superlytics_usage.airflow_env import airflow_environment
+from superlytics_usage.paths import AIRFLOW_STATE_DIR
+from superlytics_usage.plans import PlanCatalogError, load_catalog
+
+console = Console(width=None if sys.stdout.isatty() else 110)
+
+
+class DemoDatabaseError(RuntimeError):
+    """The target database holds real users; the demo never reseeds it."""
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    url = database.database_url()
+    with closing(database.connect(url)) as conn:
+        if args.app_schema:
+            migrations.create_app_schema(conn)
+        applied = migrations.apply_migrations(conn)
+    console.print(f"migrations: applied {len(applied)} script(s)" + (f": {', '.join(applied)}" if applied else ""))
+
+
+def cmd_seed(args: argparse.Namespace) -> None:
+    catalog = load_catalog()
+    url = database.database_url()
+    spec = _spec(args)
+    with closing(database.connect(url)) as conn:
+        migrations.create_app_schema(conn)
+        migrations.apply_migrations(conn)
+        started = time.perf_counter()
+        data = synthetic.generate(spec, catalog)
+        reset_demo_data(conn)
+        counts = synthetic.load(conn, data, catalog)
+    console.print(f"seeded {counts['website_event']:,} events for {spec.accounts:,} accounts "
+                  f"in {time.perf_counter() - started:.1f}s")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    started = time.perf_counter()
+    catalog = load_catalog()
+    url = database.database_url()
+    console.rule("[bold]Superlytics usage pipeline demo")
+    console.print(f"database: {_redacted(url)}")
+    spec = _spec(args)
+    with closing(database.connect(url)) as conn:
+        migrations.create_app_schema(conn)
+        applied = migrations.apply_migrations(conn)
+        console.print(f"migrations: {len(applied)} applied, schema current")
+        data = synthetic.generate(spec, catalog)
+        reset_demo_data(conn)
+        counts = synthetic.load(conn, data, catalog)
+        console.print(f"seeded {counts['website_event']:,} events, {counts['session']:,} sessions, "
+                      f"{counts['usage_event']:,} API calls and exports for {spec.accounts:,} accounts "
+                      f"({spec.window_start:%Y-%m-%d} to {spec.window_end:%Y-%m-%d})")
+        console.print(_seed_summary(conn, list(catalog.plans)))
+    console.print(f"[green]demo finished in {time.perf_counter() - started:.0f}s.[/] "
+                  "Next: [bold]make airflow[/] opens the Airflow UI on this database at http://localhost:8080")
+
+
+def cmd_airflow(_: argparse.Namespace) -> None:
+    env = {**os.environ, **airflow_environment(AIRFLOW_STATE_DIR / "demo", database.database_url())}
+    subprocess.run(["airflow", "db", "migrate"], env=env, check=True)
+    console.print("Airflow UI: http://localhost:8080 (every local user is an admin; Ctrl-C stops it)")
+    os.execvpe("airflow", ["airflow", "standalone"], env)
+
+
+def cmd_stop_db(_: argparse.Namespace) -> None:
+    stopped = database.stop_embedded_server()
+    console.print("embedded PostgreSQL stopped" if stopped else "no embedded PostgreSQL was running")
+
+
+def reset_demo_data(conn) -> None:
+    """Empty the app tables for a fresh seed, but only in a database that holds synthetic users alone."""
+    with conn, conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/real_user_count"))
+        (real_users,) = cur.fetchone()
+        if real_users:
+            raise DemoDatabaseError(f"the database holds {real_users} non-synthetic user(s); "
+                                    "the demo only reseeds databases it seeded itself")
+        cur.execute(database.read_sql("demo/reset"))
+
+
+def _seed_summary(conn, plan_order: list[str]) -> Table:
+    table = Table(title="Seeded accounts by plan")
+    for column in ("plan", "accounts", "websites", "events", "page views", "API calls", "exports"):
+        table.add_column(column, justify="left" if column == "plan" else "right")
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/seed_summary"))
+        for row in sorted(cur.fetchall(), key=lambda r: plan_order.index(r[0]) if r[0] in plan_order else 99):
+            table.add_row(row[0], *(f"{v:,}" for v in row[1:]))
+    return table
+
+
+def _spec(args: argparse.Namespace) -> synthetic.GeneratorSpec:
+    start, end = synthetic.default_window(datetime.now(UTC))  # wall-clock ok: the demo picks "this month"
+    return synthetic.GeneratorSpec(window_start=start, window_end=end, accounts=args.accounts,
+                                   events=args.events, seed=args.seed)
+
+
+def _redacted(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="superlytics", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    migrate = commands.add_parser("migrate", help="apply the pipeline's migrations and source views")
+    migrate.add_argument("--app-schema", action="store_true", help="also create the dev/test app tables")
+    migrate.set_defaults(func=cmd_migrate)
+    for name, func, help_text in (("seed", cmd_seed, "load synthetic data"),
+                                  ("demo", cmd_demo, "set up, seed and run the pipeline once")):
+        sub = commands.add_parser(name, help=help_text)
+        sub.add_argument("--accounts", type=int, default=300)
+        sub.add_argument("--events", type=int, default=300_000)
+        sub.add_argument("--seed", type=int, default=7)
+        sub.set_defaults(func=func)
+    commands.add_parser("airflow", help="Airflow standalone on localhost:8080").set_defaults(func=cmd_airflow)
+    commands.add_parser("stop-db", help="stop the embedded PostgreSQL").set_defaults(func=cmd_stop_db)
+    args = parser.parse_args(argv)
+    try:
+        args.func(args)
+    except (PlanCatalogError, DemoDatabaseError, migrations.MigrationError) as exc:
+        console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

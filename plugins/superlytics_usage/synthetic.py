@@ -1,0 +1,433 @@
+"""Deterministic synthetic Superlytics data: Umami-shaped users, teams, websites, sessions and events.
+
+One generator feeds the demo, the test fixtures and the benchmarks, so they all exercise the same shapes:
+users on every plan, websites owned by users and by teams, sessions with daily traffic curves, page views
+and custom events, other event types (3 link, 4 pixel, 5 performance) that must not count as page views,
+accounts near and over their limits, backdated events, deleted websites, and app-recorded API calls and
+exports. Events are built with numpy in chunks and loaded with COPY, so 10 million rows load in minutes.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from psycopg2 import sql as pgsql
+from psycopg2.extensions import connection as Connection
+from psycopg2.extensions import cursor as Cursor
+
+from superlytics_usage.plans import PlanCatalog, is_unlimited
+
+PLAN_MIX = {"free": 0.50, "starter": 0.25, "professional": 0.13, "enterprise": 0.04,
+            "lifetime_starter": 0.05, "lifetime_professional": 0.03}
+EVENT_TYPES = np.array([1, 2, 3, 4, 5])
+EVENT_TYPE_SHARES = np.array([0.86, 0.10, 0.02, 0.01, 0.01])
+PAGE_VIEW_SHARE = EVENT_TYPE_SHARES[0]
+# Traffic by hour of day (UTC): quiet nights, an afternoon peak.
+HOURLY_CURVE = np.array([2, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 10, 10, 11, 12, 12, 11, 10, 9, 8, 6, 5, 4, 3], float)
+EVENTS_PER_SESSION = 5
+SESSION_SPAN = timedelta(minutes=30)
+URL_PATHS = np.array(["/", "/pricing", "/blog", "/docs", "/signup", "/login", "/about", "/features"])
+EVENT_NAMES = np.array(["signup", "purchase", "download", "video-play", "newsletter", "share", "search",
+                        "add-to-cart", "checkout", "contact"])
+SUBSCRIPTION_STATUS_MIX = {"active": 0.85, "trialing": 0.07, "past_due": 0.05, "canceled": 0.03}
+COPY_COLUMNS = {
+    "session": ["session_id", "website_id", "browser", "os", "device", "country", "created_at"],
+    "website_event": ["event_id", "website_id", "session_id", "visit_id", "created_at", "url_path",
+                      "page_title", "event_type", "event_name", "hostname"],
+    "event_data": ["event_data_id", "website_id", "website_event_id", "data_key", "number_value",
+                   "data_type", "created_at"],
+    "session_data": ["session_data_id", "website_id", "session_id", "data_key", "string_value",
+                     "data_type", "created_at"],
+}
+
+
+@dataclass(frozen=True)
+class GeneratorSpec:
+    """What to generate. The window is the month of traffic; the seed makes every row reproducible."""
+
+    window_start: datetime
+    window_end: datetime
+    accounts: int = 300
+    events: int = 200_000
+    seed: int = 7
+    near_share: float = 0.06
+    over_share: float = 0.04
+    backdated_share: float = 0.001
+    deleted_website_share: float = 0.03
+    chunk_events: int = 250_000
+
+
+@dataclass
+class Dataset:
+    """The small tables in full, plus per-website event budgets from which event chunks are drawn."""
+
+    spec: GeneratorSpec
+    users: pd.DataFrame
+    teams: pd.DataFrame
+    team_users: pd.DataFrame
+    websites: pd.DataFrame
+    usage_events: pd.DataFrame
+    website_events: np.ndarray = field(repr=False)  # events per website, aligned with `websites`
+
+    def account_profile(self) -> pd.DataFrame:
+        """Per user: plan, intended usage category and page-view budget (what the demo calls typical)."""
+        budget = self.websites.assign(events=self.website_events).groupby("owner_user_id")["events"].sum()
+        return self.users[["user_id", "username", "plan_id", "category"]].assign(
+            event_budget=lambda df: df["user_id"].map(budget).fillna(0).astype(int))
+
+
+def generate(spec: GeneratorSpec, catalog: PlanCatalog) -> Dataset:
+    """Build the accounts and the per-website event budgets; events themselves come from `event_chunks`."""
+    rng = np.random.default_rng(spec.seed)
+    users = _users(rng, spec, catalog)
+    teams, team_users = _teams(rng, users, catalog)
+    websites = _websites(rng, spec, users, teams, catalog)
+    targets = _event_targets(rng, spec, users, catalog)
+    website_events = _split_by_website(rng, targets, users, websites)
+    usage_events = _usage_events(rng, spec, users, catalog, targets)
+    return Dataset(spec, users, teams, team_users, websites, usage_events, website_events)
+
+
+def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
+    """n random version-4 UUID strings, fast enough for millions of rows."""
+    raw = np.frombuffer(rng.bytes(16 * n), dtype=np.uint8).reshape(n, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    hexed = raw.tobytes().hex()
+    return np.array([f"{hexed[i:i + 8]}-{hexed[i + 8:i + 12]}-{hexed[i + 12:i + 16]}-"
+                     f"{hexed[i + 16:i + 20]}-{hexed[i + 20:i + 32]}" for i in range(0, 32 * n, 32)], dtype=object)
+
+
+def _users(rng: np.random.Generator, spec: GeneratorSpec, catalog: PlanCatalog) -> pd.DataFrame:
+    n = spec.accounts
+    plan_ids = [p for p in PLAN_MIX if p in catalog.plans]
+    shares = np.array([PLAN_MIX[p] for p in plan_ids])
+    plans = rng.choice(plan_ids, size=n, p=shares / shares.sum())
+    plans[: len(plan_ids)] = plan_ids[:n]  # every plan present even in tiny datasets
+    categories = rng.choice(["normal", "near", "over"], size=n,
+                            p=[1 - spec.near_share - spec.over_share, spec.near_share, spec.over_share])
+    ids = uuids(rng, n)
+    user_type = np.array([catalog.plans[p].type for p in plans])
+    paid = (user_type == "subscription") & (plans != "free")
+    statuses = np.where(paid, rng.choice(list(SUBSCRIPTION_STATUS_MIX), size=n,
+                                         p=list(SUBSCRIPTION_STATUS_MIX.values())), None)
+    lifetime = user_type == "lifetime"
+    anchor_days = rng.integers(1, 29, size=n)
+    anchor_seconds = rng.integers(0, 86400, size=n)
+    period_start, period_end = [], []
+    for day, secs, is_paid in zip(anchor_days, anchor_seconds, paid, strict=True):
+        if not is_paid:
+            period_start.append(None)
+            period_end.append(None)
+            continue
+        start = _last_anchor_before(spec.window_end, int(day), int(secs))
+        period_start.append(start)
+        period_end.append(_add_month(start))
+    hex_ids = [u.replace("-", "")[:14] for u in ids]
+    return pd.DataFrame({
+        "user_id": ids,
+        "username": [f"user{i:06d}" for i in range(n)],
+        "email": [f"user{i:06d}@example.test" for i in range(n)],
+        "plan_id": plans,
+        "plan_type": user_type,
+        "category": categories,
+        "stripe_customer_id": np.where(paid | lifetime, [f"cus_{h}" for h in hex_ids], None),
+        "stripe_subscription_id": np.where(paid, [f"sub_{h}" for h in hex_ids], None),
+        "subscription_status": statuses,
+        "has_access": np.where(statuses == "canceled", False, True),
+        "lifetime_purchase": lifetime,
+        "current_period_start": period_start,
+        "current_period_end": period_end,
+        "created_at": [spec.window_start - timedelta(days=int(d)) for d in rng.integers(30, 700, size=n)],
+    })
+
+
+def _last_anchor_before(moment: datetime, day: int, seconds: int) -> datetime:
+    candidate = moment.replace(day=day, hour=0, minute=0, second=0, microsecond=0) + timedelta(seconds=seconds)
+    while candidate > moment:
+        candidate = _add_month(candidate, -1)
+    return candidate
+
+
+def _add_month(moment: datetime, months: int = 1) -> datetime:
+    month_index = moment.month - 1 + months
+    return moment.replace(year=moment.year + month_index // 12, month=month_index % 12 + 1)
+
+
+def _teams(rng: np.random.Generator, users: pd.DataFrame, catalog: PlanCatalog) -> tuple[pd.DataFrame, pd.DataFrame]:
+    tiers = users["plan_id"].map(lambda p: catalog.plans[p].tier)
+    owners = users[(tiers >= 1) & (rng.random(len(users)) < 0.3)]
+    team_ids = uuids(rng, len(owners))
+    teams = pd.DataFrame({"team_id": team_ids, "name": [f"Team {u}" for u in owners["username"]],
+                          "owner_user_id": owners["user_id"].to_numpy()})
+    members = []
+    for team_id, owner, plan in zip(team_ids, owners["user_id"], owners["plan_id"], strict=True):
+        members.append((team_id, owner, "team-owner"))
+        limit = catalog.plans[plan].limits["teamMembers"]
+        extra = int(rng.integers(0, 4 if is_unlimited(limit) else max(limit, 1) + 1))  # some teams exceed
+        for member in rng.choice(users["user_id"].to_numpy(), size=min(extra, len(users)), replace=False):
+            if member != owner:
+                members.append((team_id, member, "team-member"))
+    team_users = pd.DataFrame(members, columns=["team_id", "user_id", "role"])
+    team_users.insert(0, "team_user_id", uuids(rng, len(team_users)))
+    return teams, team_users
+
+
+def _websites(rng: np.random.Generator, spec: GeneratorSpec, users: pd.DataFrame, teams: pd.DataFrame,
+              catalog: PlanCatalog) -> pd.DataFrame:
+    rows = []
+    for user_id, plan, category in zip(users["user_id"], users["plan_id"], users["category"], strict=True):
+        limit = catalog.plans[plan].limits["websites"]
+        cap = 12 if is_unlimited(limit) else limit
+        count = cap + 1 if category == "over" and not is_unlimited(limit) else int(rng.integers(1, cap + 1))
+        rows += [(user_id, None, user_id) for _ in range(count)]
+    for team_id, owner in zip(teams["team_id"], teams["owner_user_id"], strict=True):
+        rows += [(None, team_id, owner) for _ in range(int(rng.integers(1, 4)))]
+    websites = pd.DataFrame(rows, columns=["user_id", "team_id", "owner_user_id"])
+    n = len(websites)
+    websites.insert(0, "website_id", uuids(rng, n))
+    websites["name"] = [f"Site {i}" for i in range(n)]
+    websites["domain"] = [f"site{i}.example.test" for i in range(n)]
+    websites["created_at"] = spec.window_start - timedelta(days=60)
+    deleted = rng.random(n) < spec.deleted_website_share
+    deleted_at = spec.window_start + (spec.window_end - spec.window_start) * 0.8
+    websites["deleted_at"] = np.where(deleted, deleted_at, None)
+    return websites
+
+
+def _event_targets(rng: np.random.Generator, spec: GeneratorSpec, users: pd.DataFrame,
+                   catalog: PlanCatalog) -> np.ndarray:
+    """Events per user summing exactly to spec.events: near/over accounts hit their ratio, the rest share."""
+    limits = users["plan_id"].map(lambda p: catalog.plans[p].limits["pageViews"]).to_numpy()
+    unlimited = limits == -1
+    ratio = np.where(users["category"] == "near", rng.uniform(0.82, 0.95, len(users)),
+                     np.where(users["category"] == "over", rng.uniform(1.05, 1.4, len(users)),
+                              rng.uniform(0.02, 0.6, len(users))))
+    wanted = np.where(unlimited, 0, ratio * limits / PAGE_VIEW_SHARE)
+    fixed = (users["category"] != "normal").to_numpy() & ~unlimited
+    # Drop near/over targets that the budget cannot carry, largest first.
+    for idx in np.argsort(-wanted):
+        if wanted[fixed].sum() <= 0.5 * spec.events:
+            break
+        fixed[idx] = False
+    targets = np.where(fixed, wanted, 0.0)
+    rest = spec.events - targets.sum()
+    weights = np.where(fixed, 0.0, np.where(unlimited, rng.uniform(0.2, 1.0, len(users)) * 200_000, wanted))
+    share = rest * weights / weights.sum() if weights.sum() > 0 else np.zeros(len(users))
+    cap = np.where(unlimited, np.inf, 0.75 * limits / PAGE_VIEW_SHARE)
+    capped = np.minimum(share, cap)
+    spill = share.sum() - capped.sum()
+    if spill > 0 and unlimited.any():
+        capped = capped + spill * np.where(unlimited, weights, 0) / np.where(unlimited, weights, 0).sum()
+    elif spill > 0:
+        capped = share
+    return _exact_integers(targets + capped, spec.events)
+
+
+def _exact_integers(values: np.ndarray, total: int) -> np.ndarray:
+    """Round non-negative values to integers with exactly `total` (largest remainders get the extra)."""
+    scaled = values * total / values.sum()
+    floors = np.floor(scaled).astype(np.int64)
+    extra = total - floors.sum()
+    floors[np.argsort(-(scaled - floors))[:extra]] += 1
+    return floors
+
+
+def _split_by_website(rng: np.random.Generator, targets: np.ndarray, users: pd.DataFrame,
+                      websites: pd.DataFrame) -> np.ndarray:
+    counts = np.zeros(len(websites), dtype=np.int64)
+    by_owner = websites.groupby("owner_user_id").indices
+    for user_id, target in zip(users["user_id"], targets, strict=True):
+        idx = by_owner.get(user_id)
+        if idx is None or target == 0:
+            continue
+        counts[idx] = rng.multinomial(int(target), rng.dirichlet(np.ones(len(idx)) * 2))
+    return counts
+
+
+def _usage_events(rng: np.random.Generator, spec: GeneratorSpec, users: pd.DataFrame, catalog: PlanCatalog,
+                  targets: np.ndarray) -> pd.DataFrame:
+    """API calls and exports, in proportion to each account's page-view usage ratio."""
+    frames = []
+    page_limit = users["plan_id"].map(lambda p: catalog.plans[p].limits["pageViews"]).to_numpy()
+    usage_ratio = np.where(page_limit > 0, targets * PAGE_VIEW_SHARE / np.maximum(page_limit, 1), 0.3)
+    for kind, metric in (("api_call", "apiCalls"), ("data_export", "dataExports")):
+        limit = users["plan_id"].map(lambda p, m=metric: catalog.plans[p].limits[m]).to_numpy()
+        per_user = np.where(limit == -1, rng.integers(0, 50, len(users)), np.round(usage_ratio * limit)).astype(int)
+        owners = np.repeat(users["user_id"].to_numpy(), per_user)
+        frames.append(pd.DataFrame({
+            "event_id": uuids(rng, len(owners)),
+            "user_id": owners,
+            "event_kind": kind,
+            "created_at": _times(rng, len(owners), spec.window_start, spec.window_end),
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _times(rng: np.random.Generator, n: int, start: datetime, end: datetime) -> pd.DatetimeIndex:
+    """n timestamps in [start, end) following the hourly curve, at microsecond precision."""
+    days = int((end - start) / timedelta(days=1))
+    day = rng.integers(0, max(days, 1), n)
+    hour = rng.choice(24, size=n, p=HOURLY_CURVE / HOURLY_CURVE.sum())
+    micros = rng.integers(0, 3_600_000_000, n)
+    base = pd.Timestamp(start.replace(hour=0, minute=0, second=0, microsecond=0))
+    offset = day * 86_400_000_000 + hour * 3_600_000_000 + micros
+    lo = (pd.Timestamp(start) - base) // pd.Timedelta(microseconds=1)
+    hi = (pd.Timestamp(end) - base) // pd.Timedelta(microseconds=1) - 1
+    return pd.DatetimeIndex(base + pd.to_timedelta(np.clip(offset, lo, hi), unit="us"))
+
+
+def event_chunks(data: Dataset, catalog: PlanCatalog) -> Iterator[dict[str, pd.DataFrame]]:
+    """Sessions, events, event data and session data, a few hundred thousand events at a time."""
+    spec = data.spec
+    rng = np.random.default_rng(spec.seed + 1)
+    owner_plan = dict(zip(data.users["user_id"], data.users["plan_id"], strict=True))
+    owner_category = dict(zip(data.users["user_id"], data.users["category"], strict=True))
+    site_ids = data.websites["website_id"].to_numpy()
+    owners = data.websites["owner_user_id"].to_numpy()
+    domains = data.websites["domain"].to_numpy()
+    bounds = np.searchsorted(np.cumsum(data.website_events), np.arange(spec.chunk_events, data.website_events.sum(),
+                                                                         spec.chunk_events), side="right")
+    for group in np.split(np.arange(len(site_ids)), bounds):
+        counts = data.website_events[group]
+        if counts.sum() == 0:
+            continue
+        yield _chunk(rng, spec, catalog, group, counts, site_ids, owners, domains, owner_plan, owner_category)
+
+
+def _chunk(rng: np.random.Generator, spec: GeneratorSpec, catalog: PlanCatalog, group: np.ndarray,
+           counts: np.ndarray, site_ids: np.ndarray, owners: np.ndarray, domains: np.ndarray,
+           owner_plan: dict, owner_category: dict) -> dict[str, pd.DataFrame]:
+    sessions_per_site = np.maximum(1, counts // EVENTS_PER_SESSION)
+    sessions_per_site[counts == 0] = 0
+    n_sessions = int(sessions_per_site.sum())
+    session_site = np.repeat(group, sessions_per_site)
+    session_ids = uuids(rng, n_sessions)
+    session_start = _times(rng, n_sessions, spec.window_start, spec.window_end - SESSION_SPAN)
+    # Each event joins a random session of its own website.
+    first_session = np.concatenate([[0], np.cumsum(sessions_per_site)[:-1]])
+    event_session = np.repeat(first_session, counts) + (rng.random(int(counts.sum())) *
+                                                         np.repeat(sessions_per_site, counts)).astype(np.int64)
+    n_events = len(event_session)
+    offsets = pd.to_timedelta(rng.integers(0, int(SESSION_SPAN.total_seconds() * 1e6), n_events), unit="us")
+    created = session_start[event_session] + offsets
+    backdated = rng.random(n_events) < spec.backdated_share
+    created = created.where(~backdated, created - pd.Timedelta(days=35))
+    event_type = rng.choice(EVENT_TYPES, size=n_events, p=EVENT_TYPE_SHARES)
+    event_site = session_site[event_session]
+    event_owner = owners[event_site]
+    event_name = np.where(event_type == 2, _event_names(rng, event_owner, owner_plan, owner_category, catalog), None)
+    event_ids = uuids(rng, n_events)
+    visit_ids = uuids(rng, n_sessions)
+    events = pd.DataFrame({
+        "event_id": event_ids,
+        "website_id": site_ids[event_site],
+        "session_id": session_ids[event_session],
+        "visit_id": visit_ids[event_session],
+        "created_at": created,
+        "url_path": rng.choice(URL_PATHS, n_events),
+        "page_title": "Superlytics demo page",
+        "event_type": event_type,
+        "event_name": event_name,
+        "hostname": domains[event_site],
+    })
+    sessions = pd.DataFrame({
+        "session_id": session_ids,
+        "website_id": site_ids[session_site],
+        "browser": rng.choice(["chrome", "firefox", "safari", "edge"], n_sessions),
+        "os": rng.choice(["Windows 10", "Mac OS", "Linux", "iOS", "Android OS"], n_sessions),
+        "device": rng.choice(["desktop", "mobile", "tablet"], n_sessions),
+        "country": rng.choice(["US", "DE", "FR", "GB", "IN", "BR"], n_sessions),
+        "created_at": session_start,
+    })
+    custom = events[events["event_type"] == 2]
+    event_data = pd.DataFrame({
+        "event_data_id": uuids(rng, len(custom)),
+        "website_id": custom["website_id"].to_numpy(),
+        "website_event_id": custom["event_id"].to_numpy(),
+        "data_key": "value",
+        "number_value": rng.integers(1, 500, len(custom)),
+        "data_type": 2,
+        "created_at": custom["created_at"].to_numpy(),
+    })
+    tagged = sessions.iloc[:: 10]
+    session_data = pd.DataFrame({
+        "session_data_id": uuids(rng, len(tagged)),
+        "website_id": tagged["website_id"].to_numpy(),
+        "session_id": tagged["session_id"].to_numpy(),
+        "data_key": "plan",
+        "string_value": "trial",
+        "data_type": 1,
+        "created_at": tagged["created_at"].to_numpy(),
+    })
+    return {"session": sessions, "website_event": events, "event_data": event_data, "session_data": session_data}
+
+
+def _event_names(rng: np.random.Generator, event_owner: np.ndarray, owner_plan: dict, owner_category: dict,
+                 catalog: PlanCatalog) -> np.ndarray:
+    """A custom event name per event from its owner's pool; near/over accounts have larger pools."""
+    pool_size = {}
+    for owner in np.unique(event_owner):
+        limit = catalog.plans[owner_plan[owner]].limits["customEvents"]
+        category = owner_category[owner]
+        if is_unlimited(limit):
+            pool_size[owner] = 30
+        elif category == "over":
+            pool_size[owner] = limit + 3
+        elif category == "near":
+            pool_size[owner] = max(1, int(np.ceil(limit * 0.85)))
+        else:
+            pool_size[owner] = max(1, min(limit // 2, 8))
+    sizes = np.array([pool_size[o] for o in event_owner])
+    picks = (rng.random(len(event_owner)) * sizes).astype(int)
+    named = EVENT_NAMES[np.minimum(picks, len(EVENT_NAMES) - 1)]
+    return np.where(picks < len(EVENT_NAMES), named, np.char.add("custom-", picks.astype(str)))
+
+
+def load(conn: Connection, data: Dataset, catalog: PlanCatalog, *, progress: bool = True) -> dict[str, int]:
+    """COPY the dataset into the app tables and billing.usage_event in one transaction; returns row counts."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    users = data.users.drop(columns=["category"]).assign(
+        password="$2b$10$synthetic.password.hash.not.for.login.000000000000", role="user")
+    websites = data.websites.drop(columns=["owner_user_id"])
+    teams = data.teams.drop(columns=["owner_user_id"])
+    counts: dict[str, int] = {}
+    total = int(data.website_events.sum())
+    with conn, conn.cursor() as cur, Progress(
+        TextColumn("[bold]loading events"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        disable=not progress or total < 500_000, transient=True,
+    ) as bar:
+        for table, frame in (("user", users), ("team", teams), ("team_user", data.team_users),
+                             ("website", websites), ("usage_event", data.usage_events)):
+            counts[table] = _copy(cur, table, frame)
+        task = bar.add_task("events", total=total)
+        for chunk in event_chunks(data, catalog):
+            for table, frame in chunk.items():
+                counts[table] = counts.get(table, 0) + _copy(cur, table, frame[COPY_COLUMNS[table]])
+            bar.advance(task, len(chunk["website_event"]))
+        cur.execute("analyze")
+    return counts
+
+
+def _copy(cur: Cursor, table: str, frame: pd.DataFrame) -> int:
+    """COPY a frame into an app table (or billing.usage_event, the app's one pipeline-side table)."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f+00")
+    buffer.seek(0)
+    target = pgsql.Identifier("billing", table) if table == "usage_event" else pgsql.Identifier(table)
+    statement = pgsql.SQL("copy {} ({}) from stdin with (format csv, null '\\N')").format(
+        target, pgsql.SQL(", ").join(map(pgsql.Identifier, frame.columns)))
+    cur.copy_expert(statement.as_string(cur), buffer)
+    return len(frame)
+
+
+def default_window(now: datetime) -> tuple[datetime, datetime]:
+    """The 30 days before the start of `now`'s UTC day: a month of traffic that ends where the demo runs."""
+    end = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return end - timedelta(days=30), end
