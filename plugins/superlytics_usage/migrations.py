@@ -57,7 +57,7 @@ def repeatable_scripts(folder: Path = SQL_DIR / "source_views") -> list[Script]:
     return [Script(f"source_views/{p.name}", None, p.read_text()) for p in sorted(folder.glob("*.sql"))]
 
 
-def apply_migrations(conn: Connection) -> list[str]:
+def apply_migrations(conn: Connection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Bring the schema up to date; returns the scripts that ran (empty when already current)."""
     applied_now: list[str] = []
     with conn, conn.cursor() as cur:
@@ -65,7 +65,7 @@ def apply_migrations(conn: Connection) -> list[str]:
         cur.execute(read_sql("schema_migration_bootstrap"))
         cur.execute("select script, checksum from billing.schema_migration")
         recorded = dict(cur.fetchall())
-        for script in versioned_scripts():
+        for script in versioned_scripts(sql_dir / "migrations"):
             if script.name in recorded:
                 if recorded[script.name] != script.checksum:
                     raise MigrationError(
@@ -73,7 +73,7 @@ def apply_migrations(conn: Connection) -> list[str]:
                 continue
             _run(cur, script)
             applied_now.append(script.name)
-        for script in repeatable_scripts():
+        for script in repeatable_scripts(sql_dir / "source_views"):
             if recorded.get(script.name) == script.checksum:
                 continue
             _run(cur, script)

@@ -7,6 +7,7 @@ the key, because the catalogue gates billing: guessing past a typo would mis-bil
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -18,7 +19,8 @@ import yaml
 
 from superlytics_usage.paths import INCLUDE_DIR
 
-DEFAULT_PATH = INCLUDE_DIR / "plans.yaml"
+# SUPERLYTICS_PLANS points at another catalogue (a staging edit, a test's broken file).
+DEFAULT_PATH = Path(os.environ.get("SUPERLYTICS_PLANS") or INCLUDE_DIR / "plans.yaml")
 UNLIMITED = -1
 METRIC_KINDS = ("counter", "peak", "gauge", "unmetered", "policy")
 PLAN_TYPES = ("subscription", "lifetime")
@@ -185,7 +187,8 @@ class _Validator:
 
     def catalog(self, raw: Any) -> PlanCatalog:
         if not isinstance(raw, dict):
-            raise PlanCatalogError(f"{self.path}: the catalogue must be a mapping with keys {', '.join(TOP_LEVEL_KEYS)}")
+            keys = ", ".join(TOP_LEVEL_KEYS)
+            raise PlanCatalogError(f"{self.path}: the catalogue must be a mapping with keys {keys}")
         self.only_keys(raw, TOP_LEVEL_KEYS, key="")
         metrics = self.metrics(raw.get("metrics"))
         features = self.features(raw.get("features"))
@@ -291,7 +294,7 @@ class _Validator:
         limits = spec["limits"]
         for name in limits:
             if name not in metrics:
-                raise self.fail(f"is not a metric in the 'metrics' section", key=f"limits.{name}", plan=plan_id)
+                raise self.fail("is not a metric in the 'metrics' section", key=f"limits.{name}", plan=plan_id)
         for name in metrics:
             if name not in limits:
                 raise self.fail("is missing", key=f"limits.{name}", plan=plan_id)

@@ -209,12 +209,7 @@ def _event_targets(rng: np.random.Generator, spec: GeneratorSpec, users: pd.Data
                      np.where(users["category"] == "over", rng.uniform(1.05, 1.4, len(users)),
                               rng.uniform(0.02, 0.6, len(users))))
     wanted = np.where(unlimited, 0, ratio * limits / PAGE_VIEW_SHARE)
-    fixed = (users["category"] != "normal").to_numpy() & ~unlimited
-    # Drop near/over targets that the budget cannot carry, largest first.
-    for idx in np.argsort(-wanted):
-        if wanted[fixed].sum() <= 0.5 * spec.events:
-            break
-        fixed[idx] = False
+    fixed = _affordable_near_and_over(users["category"].to_numpy(), wanted, unlimited, 0.5 * spec.events)
     targets = np.where(fixed, wanted, 0.0)
     rest = spec.events - targets.sum()
     weights = np.where(fixed, 0.0, np.where(unlimited, rng.uniform(0.2, 1.0, len(users)) * 200_000, wanted))
@@ -227,6 +222,20 @@ def _event_targets(rng: np.random.Generator, spec: GeneratorSpec, users: pd.Data
     elif spill > 0:
         capped = share
     return _exact_integers(targets + capped, spec.events)
+
+
+def _affordable_near_and_over(category: np.ndarray, wanted: np.ndarray, unlimited: np.ndarray,
+                              budget: float) -> np.ndarray:
+    """Which near/over targets fit the budget: the smallest of each kind first, then the rest smallest first."""
+    candidates = np.flatnonzero((category != "normal") & ~unlimited)
+    by_size = candidates[np.argsort(wanted[candidates], kind="stable")]
+    firsts = [by_size[category[by_size] == kind][:1] for kind in ("over", "near")]
+    order = list(dict.fromkeys([*np.concatenate(firsts), *by_size]))
+    keep, total = np.zeros(len(category), dtype=bool), 0.0
+    for idx in order:
+        if total + wanted[idx] <= budget:
+            keep[idx], total = True, total + wanted[idx]
+    return keep
 
 
 def _exact_integers(values: np.ndarray, total: int) -> np.ndarray:

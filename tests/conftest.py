@@ -1,0 +1,87 @@
+"""Shared fixtures: a throwaway PostgreSQL database, the plan catalogue, and a local Airflow.
+
+The database is real: `DATABASE_URL`'s server when set, otherwise the embedded server. The suite creates
+its own uniquely named database on that server, works only inside it and drops it at the end, so it can
+never touch a database it did not create. Airflow's metadata is SQLite under `.airflow/test`.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_AIRFLOW_HOME = ROOT / ".airflow" / "test"
+TEST_DATABASE_PREFIX = "superlytics_test_"
+
+# Airflow reads its configuration at import: point it at this project before anything imports it.
+os.environ.update({
+    "AIRFLOW_HOME": str(TEST_AIRFLOW_HOME),
+    "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+    "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{TEST_AIRFLOW_HOME / 'airflow.db'}",
+    "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
+})
+TEST_AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+
+from superlytics_usage import database, migrations  # noqa: E402
+from superlytics_usage.airflow_env import POSTGRES_CONN_ID  # noqa: E402
+from superlytics_usage.plans import PlanCatalog, load_catalog  # noqa: E402
+
+APP_TABLES = ('"user"', "team", "team_user", "website", "session", "website_event", "event_data", "session_data",
+              "revenue", "report")
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    """Admin URL of the server the suite may create databases on."""
+    return os.environ.get("DATABASE_URL") or database.embedded_server_url()
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> Iterator[str]:
+    """A fresh database with the app schema and every migration, dropped when the session ends."""
+    name = f"{TEST_DATABASE_PREFIX}{uuid.uuid4().hex[:10]}"
+    url = database.with_database(server_url, name)
+    database.ensure_database(url)
+    try:
+        with closing(database.connect(url)) as conn:
+            migrations.create_app_schema(conn)
+            migrations.apply_migrations(conn)
+        os.environ[f"AIRFLOW_CONN_{POSTGRES_CONN_ID.upper()}"] = database.airflow_connection(url)
+        yield url
+    finally:
+        assert database.database_name(url).startswith(TEST_DATABASE_PREFIX)
+        database.drop_database(url)
+
+
+@pytest.fixture
+def db(database_url: str) -> Iterator:
+    """A connection to an emptied test database (app tables and the pipeline's data, not its schema)."""
+    with closing(database.connect(database_url)) as conn:
+        with conn, conn.cursor() as cur:
+            cur.execute("select string_agg(format('billing.%I', tablename), ', ') from pg_tables "
+                        "where schemaname = 'billing' and tablename <> 'schema_migration'")
+            (billing_tables,) = cur.fetchone()
+            cur.execute(f"truncate {', '.join(APP_TABLES)}, {billing_tables}")
+        yield conn
+
+
+@pytest.fixture(scope="session")
+def catalog() -> PlanCatalog:
+    return load_catalog()
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    """Airflow's SQLite metadata database, migrated once per session (dag.test() needs it)."""
+    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
+                   env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
