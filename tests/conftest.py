@@ -67,7 +67,7 @@ def database_url(server_url: str) -> Iterator[str]:
 def db(database_url: str) -> Iterator:
     """A connection to an emptied test database (app tables and the pipeline's data, not its schema)."""
     with closing(database.connect(database_url)) as conn:
-        with conn, conn.cursor() as cur:
+        with conn.transaction(), conn.cursor() as cur:
             cur.execute("select string_agg(format('billing.%I', tablename), ', ') from pg_tables "
                         "where schemaname = 'billing' and tablename <> 'schema_migration'")
             (billing_tables,) = cur.fetchone()

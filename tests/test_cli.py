@@ -36,7 +36,7 @@ def test_demo_on_database_url_prints_the_summary(db, database_url):
 
 
 def test_demo_refuses_a_database_with_real_users(db, database_url):
-    with db, db.cursor() as cur:
+    with db.transaction(), db.cursor() as cur:
         cur.execute("insert into \"user\" (user_id, username, password, role, email) "
                     "values (gen_random_uuid(), 'alice', 'x', 'user', 'alice@customer.com')")
     result = _cli("demo", "--accounts", "10", "--events", "500", env={"DATABASE_URL": database_url})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-import psycopg2
+import psycopg
 import pytest
 
 REFUSED = [
@@ -35,11 +35,11 @@ def _as_app(db, statement, params=None):
 
 
 def test_app_reads_enforcement(db):
-    with db, db.cursor() as cur:
+    with db.transaction(), db.cursor() as cur:
         cur.execute("insert into billing.enforcement (user_id, key, key_kind, allowed, plan_id, has_access, "
                     "computed_at, data_through) values (%s, 'pageViews', 'limit', true, 'free', true, now(), now())",
                     (str(uuid.uuid4()),))
-    with db:
+    with db.transaction():
         rows = _as_app(db, "select key, allowed from billing.enforcement")
     assert rows == [("pageViews", True)]
 
@@ -50,9 +50,9 @@ def test_app_records_usage_events_and_a_retry_is_a_no_op(db):
     insert = ("insert into billing.usage_event (event_id, user_id, event_kind) values (%s, %s, 'api_call') "
               "on conflict do nothing")
     user = str(uuid.uuid4())
-    with db:
+    with db.transaction():
         assert _as_app(db, insert, (event, user)) == 1
-    with db:
+    with db.transaction():
         assert _as_app(db, insert, (event, user)) == 0
     with db.cursor() as cur:
         cur.execute("select count(*) from billing.usage_event")
@@ -61,16 +61,15 @@ def test_app_records_usage_events_and_a_retry_is_a_no_op(db):
 
 @pytest.mark.parametrize("statement", REFUSED)
 def test_app_is_refused_everything_else(db, statement):
-    with pytest.raises(psycopg2.errors.InsufficientPrivilege):
-        with db:
-            _as_app(db, statement)
+    with pytest.raises(psycopg.errors.InsufficientPrivilege), db.transaction():
+        _as_app(db, statement)
 
 
 def test_pipeline_role_reads_sources_and_writes_billing(db):
-    with db, db.cursor() as cur:
+    with db.transaction(), db.cursor() as cur:
         cur.execute("set local role superlytics_pipeline")
         cur.execute("select count(*) from billing.src_website_event")
         cur.execute("insert into billing.account (user_id, plan_id, plan_type, has_access, synced_at) "
                     "values (gen_random_uuid(), 'free', 'subscription', true, now())")
-        with pytest.raises(psycopg2.errors.InsufficientPrivilege):
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
             cur.execute("select * from public.website_event")

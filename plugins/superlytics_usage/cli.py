@@ -89,7 +89,7 @@ def cmd_stop_db(_: argparse.Namespace) -> None:
 
 def reset_demo_data(conn) -> None:
     """Empty the app tables for a fresh seed, but only in a database that holds synthetic users alone."""
-    with conn, conn.cursor() as cur:
+    with conn.transaction(), conn.cursor() as cur:
         cur.execute(database.read_sql("demo/real_user_count"))
         (real_users,) = cur.fetchone()
         if real_users:

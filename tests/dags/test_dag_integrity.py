@@ -21,15 +21,15 @@ def _forbidden(what):
 
 @pytest.fixture(scope="module")
 def dagbag():
+    import airflow.sdk  # noqa: F401  # warm the SDK so each file's own import cost is what gets measured
     from airflow.dag_processing.dagbag import DagBag
     from airflow.sdk import BaseHook, Variable
 
-    import airflow.sdk  # noqa: F401  # warm the SDK so each file's own import cost is what gets measured
-
-    with mock.patch("psycopg2.connect", _forbidden("a database connection")), \
+    with mock.patch("psycopg.connect", _forbidden("a database connection")), \
+         mock.patch("psycopg2.connect", _forbidden("a database connection")), \
          mock.patch.object(BaseHook, "get_connection", _forbidden("a Connection lookup")), \
          mock.patch.object(Variable, "get", _forbidden("a Variable lookup")):
-        return DagBag(dag_folder=str(ROOT / "dags"), include_examples=False)
+        return DagBag(dag_folder=str(ROOT / "dags"))
 
 
 def test_there_are_dag_files():

@@ -1,0 +1,2 @@
+-- Forget the scoped periods before deriving them again for a wider range.
+drop table if exists scope_period;
