@@ -12,16 +12,17 @@ import subprocess
 import sys
 import time
 from contextlib import closing
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rich.console import Console
 from rich.table import Table
 
-from superlytics_usage import database, migrations, synthetic
+from superlytics_usage import database, local_airflow, migrations, synthetic
 from superlytics_usage.airflow_env import airflow_environment
 from superlytics_usage.paths import AIRFLOW_STATE_DIR
-from superlytics_usage.plans import PlanCatalogError, load_catalog
+from superlytics_usage.plans import PlanCatalog, PlanCatalogError, is_unlimited, load_catalog
 
+DEMO_LOG = AIRFLOW_STATE_DIR / "demo" / "dag-runs.log"
 console = Console(width=None if sys.stdout.isatty() else 110)
 
 
@@ -71,6 +72,12 @@ def cmd_demo(args: argparse.Namespace) -> None:
                       f"{counts['usage_event']:,} API calls and exports for {spec.accounts:,} accounts "
                       f"({spec.window_start:%Y-%m-%d} to {spec.window_end:%Y-%m-%d})")
         console.print(_seed_summary(conn, list(catalog.plans)))
+        local_airflow.configure(AIRFLOW_STATE_DIR / "demo", url)
+        as_of = args.at or spec.window_end
+        run = local_airflow.run_dag("usage_aggregation", as_of, log=DEMO_LOG)
+        console.print(f"usage_aggregation: run {run.run_id} for {run.data_interval_start:%Y-%m-%d %H:%M} to "
+                      f"{run.data_interval_end:%H:%M} UTC succeeded (task logs: {DEMO_LOG})")
+        console.print(_top_usage(conn, catalog, run.data_interval_end - timedelta(microseconds=1)))
     console.print(f"[green]demo finished in {time.perf_counter() - started:.0f}s.[/] "
                   "Next: [bold]make airflow[/] opens the Airflow UI on this database at http://localhost:8080")
 
@@ -109,10 +116,31 @@ def _seed_summary(conn, plan_order: list[str]) -> Table:
     return table
 
 
+def _top_usage(conn, catalog: PlanCatalog, as_of: datetime, top: int = 10) -> Table:
+    table = Table(title=f"Top accounts by share of their page-view limit, period open at {as_of:%Y-%m-%d %H:%M} UTC")
+    for column in ("account", "plan", "period", "page views", "of limit", "custom events", "API calls",
+                   "exports", "peak users"):
+        table.add_column(column, justify="right" if column not in ("account", "plan", "period") else "left")
+    params = {"as_of": as_of, "top": top, "plan_ids": list(catalog.plans),
+              "page_view_limits": [p.limits["pageViews"] for p in catalog.plans.values()]}
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/top_usage"), params)
+        for name, plan_id, start, end, views, limit, custom, api, exports, peak in cur.fetchall():
+            share = "unlimited" if is_unlimited(limit) else f"{views / limit:.0%}" if limit else "blocked"
+            table.add_row(name, plan_id, f"{start:%m-%d}→{end:%m-%d}", f"{views:,}", share, str(custom),
+                          f"{api:,}", str(exports), str(peak))
+    return table
+
+
 def _spec(args: argparse.Namespace) -> synthetic.GeneratorSpec:
     start, end = synthetic.default_window(datetime.now(UTC))  # wall-clock ok: the demo picks "this month"
     return synthetic.GeneratorSpec(window_start=start, window_end=end, accounts=args.accounts,
                                    events=args.events, seed=args.seed)
+
+
+def _utc(value: str) -> datetime:
+    moment = datetime.fromisoformat(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _redacted(url: str) -> str:
@@ -133,13 +161,15 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--accounts", type=int, default=300)
         sub.add_argument("--events", type=int, default=300_000)
         sub.add_argument("--seed", type=int, default=7)
+        sub.add_argument("--at", type=_utc, default=None,
+                         help="run the pipeline for the hour ending here (default: the start of today, UTC)")
         sub.set_defaults(func=func)
     commands.add_parser("airflow", help="Airflow standalone on localhost:8080").set_defaults(func=cmd_airflow)
     commands.add_parser("stop-db", help="stop the embedded PostgreSQL").set_defaults(func=cmd_stop_db)
     args = parser.parse_args(argv)
     try:
         args.func(args)
-    except (PlanCatalogError, DemoDatabaseError, migrations.MigrationError) as exc:
+    except (PlanCatalogError, DemoDatabaseError, migrations.MigrationError, local_airflow.DagRunFailed) as exc:
         console.print(f"[red]error:[/] {exc}", soft_wrap=True, highlight=False)
         return 2
     return 0

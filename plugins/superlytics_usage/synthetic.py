@@ -87,6 +87,7 @@ def generate(spec: GeneratorSpec, catalog: PlanCatalog) -> Dataset:
     users = _users(rng, spec, catalog)
     teams, team_users = _teams(rng, users, catalog)
     websites = _websites(rng, spec, users, teams, catalog)
+    websites["traffic_from"] = websites["owner_user_id"].map(_traffic_from(spec, users))
     targets = _event_targets(rng, spec, users, catalog)
     website_events = _split_by_website(rng, targets, users, websites)
     usage_events = _usage_events(rng, spec, users, catalog, targets)
@@ -200,6 +201,19 @@ def _websites(rng: np.random.Generator, spec: GeneratorSpec, users: pd.DataFrame
     return websites
 
 
+def _traffic_from(spec: GeneratorSpec, users: pd.DataFrame) -> dict[str, datetime]:
+    """Where each account's traffic starts: near and over accounts crowd into their current billing period
+    (so they are near or over when the pipeline looks), everyone else spreads over the whole window."""
+    month_start = (spec.window_end - timedelta(microseconds=1)).replace(day=1, hour=0, minute=0, second=0,
+                                                                           microsecond=0)
+    starts = {}
+    for user_id, category, period_start in zip(users["user_id"], users["category"], users["current_period_start"],
+                                                strict=True):
+        period = month_start if pd.isna(period_start) else period_start
+        starts[user_id] = max(spec.window_start, period) if category != "normal" else spec.window_start
+    return starts
+
+
 def _event_targets(rng: np.random.Generator, spec: GeneratorSpec, users: pd.DataFrame,
                    catalog: PlanCatalog) -> np.ndarray:
     """Events per user summing exactly to spec.events: near/over accounts hit their ratio, the rest share."""
@@ -300,24 +314,27 @@ def event_chunks(data: Dataset, catalog: PlanCatalog) -> Iterator[dict[str, pd.D
     site_ids = data.websites["website_id"].to_numpy()
     owners = data.websites["owner_user_id"].to_numpy()
     domains = data.websites["domain"].to_numpy()
+    traffic_from = pd.DatetimeIndex(data.websites["traffic_from"]).as_unit("us").asi8
     bounds = np.searchsorted(np.cumsum(data.website_events), np.arange(spec.chunk_events, data.website_events.sum(),
                                                                          spec.chunk_events), side="right")
     for group in np.split(np.arange(len(site_ids)), bounds):
         counts = data.website_events[group]
         if counts.sum() == 0:
             continue
-        yield _chunk(rng, spec, catalog, group, counts, site_ids, owners, domains, owner_plan, owner_category)
+        yield _chunk(rng, spec, catalog, group, counts, site_ids, owners, domains, traffic_from, owner_plan,
+                     owner_category)
 
 
 def _chunk(rng: np.random.Generator, spec: GeneratorSpec, catalog: PlanCatalog, group: np.ndarray,
            counts: np.ndarray, site_ids: np.ndarray, owners: np.ndarray, domains: np.ndarray,
-           owner_plan: dict, owner_category: dict) -> dict[str, pd.DataFrame]:
+           traffic_from: np.ndarray, owner_plan: dict, owner_category: dict) -> dict[str, pd.DataFrame]:
     sessions_per_site = np.maximum(1, counts // EVENTS_PER_SESSION)
     sessions_per_site[counts == 0] = 0
     n_sessions = int(sessions_per_site.sum())
     session_site = np.repeat(group, sessions_per_site)
     session_ids = uuids(rng, n_sessions)
-    session_start = _times(rng, n_sessions, spec.window_start, spec.window_end - SESSION_SPAN)
+    session_start = _squeeze(_times(rng, n_sessions, spec.window_start, spec.window_end - SESSION_SPAN),
+                             traffic_from[session_site], spec.window_start, spec.window_end - SESSION_SPAN)
     # Each event joins a random session of its own website.
     first_session = np.concatenate([[0], np.cumsum(sessions_per_site)[:-1]])
     event_session = np.repeat(first_session, counts) + (rng.random(int(counts.sum())) *
@@ -377,6 +394,14 @@ def _chunk(rng: np.random.Generator, spec: GeneratorSpec, catalog: PlanCatalog, 
     return {"session": sessions, "website_event": events, "event_data": event_data, "session_data": session_data}
 
 
+def _squeeze(stamps: pd.DatetimeIndex, starts_us: np.ndarray, start: datetime, end: datetime) -> pd.DatetimeIndex:
+    """Map times drawn over [start, end) linearly onto [starts_us, end), row by row (vectorized)."""
+    lo, hi = pd.Timestamp(start).value // 1000, pd.Timestamp(end).value // 1000
+    values = stamps.as_unit("us").asi8
+    scaled = starts_us + (values - lo) * ((hi - np.maximum(starts_us, lo)) / (hi - lo))
+    return pd.DatetimeIndex(pd.to_datetime(scaled.astype(np.int64), unit="us", utc=True))
+
+
 def _event_names(rng: np.random.Generator, event_owner: np.ndarray, owner_plan: dict, owner_category: dict,
                  catalog: PlanCatalog) -> np.ndarray:
     """A custom event name per event from its owner's pool; near/over accounts have larger pools."""
@@ -404,7 +429,7 @@ def load(conn: Connection, data: Dataset, catalog: PlanCatalog, *, progress: boo
 
     users = data.users.drop(columns=["category"]).assign(
         password="$2b$10$synthetic.password.hash.not.for.login.000000000000", role="user")
-    websites = data.websites.drop(columns=["owner_user_id"])
+    websites = data.websites.drop(columns=["owner_user_id", "traffic_from"])
     teams = data.teams.drop(columns=["owner_user_id"])
     counts: dict[str, int] = {}
     total = int(data.website_events.sum())
