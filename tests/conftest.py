@@ -21,19 +21,12 @@ ROOT = Path(__file__).resolve().parents[1]
 TEST_AIRFLOW_HOME = ROOT / ".airflow" / "test"
 TEST_DATABASE_PREFIX = "superlytics_test_"
 
+from superlytics_usage.airflow_env import POSTGRES_CONN_ID, airflow_environment  # noqa: E402
+
 # Airflow reads its configuration at import: point it at this project before anything imports it.
-os.environ.update({
-    "AIRFLOW_HOME": str(TEST_AIRFLOW_HOME),
-    "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-    "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{TEST_AIRFLOW_HOME / 'airflow.db'}",
-    "AIRFLOW__CORE__UNIT_TEST_MODE": "True",
-})
-TEST_AIRFLOW_HOME.mkdir(parents=True, exist_ok=True)
+os.environ.update({**airflow_environment(TEST_AIRFLOW_HOME), "AIRFLOW__CORE__UNIT_TEST_MODE": "True"})
 
 from superlytics_usage import database, migrations  # noqa: E402
-from superlytics_usage.airflow_env import POSTGRES_CONN_ID  # noqa: E402
 from superlytics_usage.plans import PlanCatalog, load_catalog  # noqa: E402
 
 APP_TABLES = ('"user"', "team", "team_user", "website", "session", "website_event", "event_data", "session_data",

@@ -13,9 +13,10 @@ from superlytics_usage.paths import PROJECT_ROOT
 POSTGRES_CONN_ID = "superlytics_postgres"
 
 
-def airflow_environment(home: Path, database_url: str) -> dict[str, str]:
+def airflow_environment(home: Path, database_url: str | None = None) -> dict[str, str]:
+    """Airflow's settings for this project; with a database URL, also the pipeline's Connection."""
     home.mkdir(parents=True, exist_ok=True)
-    return {
+    settings = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
@@ -23,5 +24,7 @@ def airflow_environment(home: Path, database_url: str) -> dict[str, str]:
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__API__PORT": "8080",
-        f"AIRFLOW_CONN_{POSTGRES_CONN_ID.upper()}": airflow_connection(database_url),
     }
+    if database_url:
+        settings[f"AIRFLOW_CONN_{POSTGRES_CONN_ID.upper()}"] = airflow_connection(database_url)
+    return settings

@@ -425,27 +425,39 @@ def _event_names(rng: np.random.Generator, event_owner: np.ndarray, owner_plan: 
 
 def load(conn: Connection, data: Dataset, catalog: PlanCatalog, *, progress: bool = True) -> dict[str, int]:
     """COPY the dataset into the app tables and billing.usage_event in one transaction; returns row counts."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
     users = data.users.drop(columns=["category"]).assign(
         password="$2b$10$synthetic.password.hash.not.for.login.000000000000", role="user")
     websites = data.websites.drop(columns=["owner_user_id", "traffic_from"])
     teams = data.teams.drop(columns=["owner_user_id"])
     counts: dict[str, int] = {}
-    total = int(data.website_events.sum())
-    with conn.transaction(), conn.cursor() as cur, Progress(
-        TextColumn("[bold]loading events"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        disable=not progress or total < 500_000, transient=True,
-    ) as bar:
+    with conn.transaction(), conn.cursor() as cur:
         for table, frame in (("user", users), ("team", teams), ("team_user", data.team_users),
                              ("website", websites), ("usage_event", data.usage_events)):
             counts[table] = _copy(cur, table, frame)
+        counts.update(_copy_events(cur, data, catalog, progress))
+    return counts
+
+
+def load_events(conn: Connection, data: Dataset, catalog: PlanCatalog, *, progress: bool = True) -> dict[str, int]:
+    """COPY only the sessions and events of a dataset whose accounts and websites are already loaded
+    (the benchmark adds months of history to existing websites this way)."""
+    with conn.transaction(), conn.cursor() as cur:
+        return _copy_events(cur, data, catalog, progress)
+
+
+def _copy_events(cur: Cursor, data: Dataset, catalog: PlanCatalog, progress: bool) -> dict[str, int]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    counts: dict[str, int] = {}
+    total = int(data.website_events.sum())
+    with Progress(TextColumn("[bold]loading events"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  disable=not progress or total < 500_000, transient=True) as bar:
         task = bar.add_task("events", total=total)
         for chunk in event_chunks(data, catalog):
             for table, frame in chunk.items():
                 counts[table] = counts.get(table, 0) + _copy(cur, table, frame[COPY_COLUMNS[table]])
             bar.advance(task, len(chunk["website_event"]))
-        cur.execute("analyze")
+    cur.execute("analyze")
     return counts
 
 

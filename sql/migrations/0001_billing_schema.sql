@@ -1,19 +1,17 @@
 -- The pipeline's own schema: roles, accounts, app-recorded usage events, quota overrides and the
 -- enforcement table the app reads. Roles are cluster-wide, so creating them tolerates a concurrent twin.
 do $$
+declare
+    role_name text;
 begin
-    if not exists (select from pg_roles where rolname = 'superlytics_pipeline') then
-        create role superlytics_pipeline nologin;
-    end if;
-exception when duplicate_object or unique_violation then null;
-end $$;
-
-do $$
-begin
-    if not exists (select from pg_roles where rolname = 'superlytics_app') then
-        create role superlytics_app nologin;
-    end if;
-exception when duplicate_object or unique_violation then null;
+    foreach role_name in array array['superlytics_pipeline', 'superlytics_app'] loop
+        begin
+            if not exists (select from pg_roles where rolname = role_name) then
+                execute format('create role %I nologin', role_name);
+            end if;
+        exception when duplicate_object or unique_violation then null;
+        end;
+    end loop;
 end $$;
 
 -- Reconciled plan state per user (written by stripe_reconciliation).

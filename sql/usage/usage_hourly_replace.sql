@@ -6,58 +6,73 @@ delete from billing.usage_hourly
 where hour >= %(hours_from)s
   and hour < %(hours_to)s;
 
+-- One pass over the raw events: a row per website, clock-aligned 5-minute window and session. Everything
+-- else (hourly counts, the sessions peak) rolls up from this much smaller table.
+create temporary table session_window on commit drop as
+select
+    website_id,
+    date_bin('5 minutes', created_at, timestamptz '2000-01-01 00:00:00+00') as window_start,
+    session_id,
+    (count(*) filter (where event_type = 1))::int as page_views,
+    (count(*) filter (where event_type = 2))::int as custom_event_volume,
+    (count(*) filter (where event_type not in (1, 2)))::int as other_events
+from billing.src_website_event
+where created_at >= %(hours_from)s
+  and created_at < %(hours_to)s
+group by 1, 2, 3;
+
+analyze session_window;
+
 insert into billing.usage_hourly (
     user_id, hour, page_views, custom_event_volume, other_events, event_names, peak_sessions_5min,
     api_calls, data_exports, rows_scanned
 )
-with owned_event as (
+with owner_window as (
+    -- A session belongs to one website, so an owner's distinct sessions in a window are its rows there.
+    -- Counts stay int: summing bigints would go through numeric, several times slower.
     select
         w.owner_user_id as user_id,
-        e.created_at,
-        e.event_type,
-        e.event_name,
-        e.session_id
-    from billing.src_website_event as e
-    join billing.src_website as w on w.website_id = e.website_id
-    where e.created_at >= %(hours_from)s
-      and e.created_at < %(hours_to)s
-      and w.owner_user_id is not null
+        sw.window_start,
+        sum(sw.page_views)::int as page_views,
+        sum(sw.custom_event_volume)::int as custom_event_volume,
+        sum(sw.other_events)::int as other_events,
+        count(*)::int as sessions
+    from session_window as sw
+    join billing.src_website as w on w.website_id = sw.website_id
+    where w.owner_user_id is not null
+    group by 1, 2
 ),
 per_hour as (
     select
         user_id,
-        date_trunc('hour', created_at) as hour,
-        count(*) filter (where event_type = 1) as page_views,
-        count(*) filter (where event_type = 2) as custom_event_volume,
-        count(*) filter (where event_type not in (1, 2)) as other_events,
-        coalesce(array_agg(distinct event_name) filter (where event_type = 2 and event_name is not null),
-                 '{}') as event_names,
-        count(*) as rows_scanned
-    from owned_event
+        date_trunc('hour', window_start) as hour,
+        sum(page_views)::int as page_views,
+        sum(custom_event_volume)::int as custom_event_volume,
+        sum(other_events)::int as other_events,
+        max(sessions) as peak_sessions_5min
+    from owner_window
     group by 1, 2
 ),
-session_window as (
-    select distinct
-        user_id,
-        date_bin('5 minutes', created_at, timestamptz '2000-01-01 00:00:00+00') as window_start,
-        session_id
-    from owned_event
-),
-peak as (
-    select user_id, date_trunc('hour', window_start) as hour, max(sessions) as peak_sessions_5min
-    from (
-        select user_id, window_start, count(*) as sessions
-        from session_window
-        group by 1, 2
-    ) as per_window
+per_hour_names as (
+    select
+        w.owner_user_id as user_id,
+        date_trunc('hour', e.created_at) as hour,
+        array_agg(distinct e.event_name) as event_names
+    from billing.src_website_event as e
+    join billing.src_website as w on w.website_id = e.website_id
+    where e.created_at >= %(hours_from)s
+      and e.created_at < %(hours_to)s
+      and e.event_type = 2
+      and e.event_name is not null
+      and w.owner_user_id is not null
     group by 1, 2
 ),
 app_usage as (
     select
         user_id,
         date_trunc('hour', created_at) as hour,
-        count(*) filter (where event_kind = 'api_call') as api_calls,
-        count(*) filter (where event_kind = 'data_export') as data_exports
+        (count(*) filter (where event_kind = 'api_call'))::int as api_calls,
+        (count(*) filter (where event_kind = 'data_export'))::int as data_exports
     from billing.usage_event
     where created_at >= %(hours_from)s
       and created_at < %(hours_to)s
@@ -69,14 +84,14 @@ select
     coalesce(h.page_views, 0),
     coalesce(h.custom_event_volume, 0),
     coalesce(h.other_events, 0),
-    coalesce(h.event_names, '{}'),
-    coalesce(p.peak_sessions_5min, 0),
+    coalesce(n.event_names, '{}'),
+    coalesce(h.peak_sessions_5min, 0),
     coalesce(u.api_calls, 0),
     coalesce(u.data_exports, 0),
-    coalesce(h.rows_scanned, 0) + coalesce(u.api_calls + u.data_exports, 0)
+    coalesce(h.page_views + h.custom_event_volume + h.other_events, 0) + coalesce(u.api_calls + u.data_exports, 0)
 from per_hour as h
 full join app_usage as u on u.user_id = h.user_id and u.hour = h.hour
-left join peak as p on p.user_id = h.user_id and p.hour = h.hour;
+left join per_hour_names as n on n.user_id = h.user_id and n.hour = h.hour;
 
 insert into billing.usage_hour_coverage (hour, computed_at, run_id)
 select hour, now(), %(run_id)s
