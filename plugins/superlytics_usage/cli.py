@@ -13,6 +13,7 @@ import sys
 import time
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -83,10 +84,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_airflow(_: argparse.Namespace) -> None:
-    env = {**os.environ, **airflow_environment(AIRFLOW_STATE_DIR / "demo", database.database_url())}
-    subprocess.run(["airflow", "db", "migrate"], env=env, check=True)
+    venv_bin = Path(sys.executable).parent  # standalone starts its components as `airflow ...` from PATH
+    env = {**os.environ, **airflow_environment(AIRFLOW_STATE_DIR / "demo", database.database_url()),
+           "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+    airflow = str(venv_bin / "airflow")
+    subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True)
     console.print("Airflow UI: http://localhost:8080 (every local user is an admin; Ctrl-C stops it)")
-    os.execvpe("airflow", ["airflow", "standalone"], env)
+    os.execve(airflow, [airflow, "standalone"], env)
 
 
 def cmd_stop_db(_: argparse.Namespace) -> None:
