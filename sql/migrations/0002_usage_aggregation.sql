@@ -14,9 +14,8 @@ create table billing.usage_hourly (
     api_calls           bigint not null default 0,
     data_exports        bigint not null default 0,
     rows_scanned        bigint not null default 0,
-    primary key (hour, user_id)
+    primary key (hour, user_id)   -- runs read and replace ranges of hours
 );
-create index usage_hourly_user_hour_idx on billing.usage_hourly (user_id, hour);
 
 -- Hours whose buckets have been computed at least once, so a run can fill the gaps of an open period.
 create table billing.usage_hour_coverage (

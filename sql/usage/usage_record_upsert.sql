@@ -93,6 +93,9 @@ bucket as (
       on h.user_id = b.user_id
      and h.hour >= b.full_from
      and h.hour < b.full_to
+    -- the scoped periods' hours only, as a primary-key range: the cost follows the periods, not the table
+    where h.hour >= (select min(full_from) from bounds)
+      and h.hour < (select max(full_to) from bounds)
 ),
 bucket_total as (
     select
