@@ -178,3 +178,15 @@ def test_adding_a_plan_is_a_yaml_edit(tmp_path):
     agency = load_catalog(path).get_plan("agency")
     assert agency.limits["websites"] == 100 and agency.limits["pageViews"] == 1_000_000
     assert load_catalog(path).plan_for_price("price_agency_monthly").id == "agency"
+
+
+@pytest.mark.parametrize(("changes", "accounts", "paid_to_free", "held"), [
+    (2, 4, 0, False),      # a small shop's ordinary day: under the floor
+    (11, 30, 0, True),     # over the floor and over 10%
+    (11, 200, 0, False),   # over the floor, under 10% (20)
+    (21, 200, 0, True),
+    (6, 1000, 6, True),    # paying accounts to free in bulk
+    (5, 1000, 5, False),
+])
+def test_reconciliation_circuit_breaker(catalog, changes, accounts, paid_to_free, held):
+    assert catalog.settings.holds_reconciliation(changes, accounts, paid_to_free) is held

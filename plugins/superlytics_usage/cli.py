@@ -7,6 +7,7 @@ on (a bad plans.yaml, a non-demo database) end the command with one line and exi
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -22,6 +23,7 @@ from superlytics_usage import database, local_airflow, migrations, synthetic
 from superlytics_usage.airflow_env import airflow_environment
 from superlytics_usage.paths import AIRFLOW_STATE_DIR
 from superlytics_usage.plans import PlanCatalog, PlanCatalogError, is_unlimited, load_catalog
+from superlytics_usage.stripe_standin import StripeStandIn
 
 DEMO_LOG = AIRFLOW_STATE_DIR / "demo" / "dag-runs.log"
 console = Console(width=None if sys.stdout.isatty() else 110)
@@ -75,6 +77,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
         console.print(_seed_summary(conn, list(catalog.plans)))
         local_airflow.configure(AIRFLOW_STATE_DIR / "demo", url)
         as_of = args.at or spec.window_end
+        with StripeStandIn(synthetic.stripe_state(data, catalog)) as stripe_standin:
+            os.environ["AIRFLOW_CONN_STRIPE_DEFAULT"] = json.dumps({
+                "conn_type": "generic", "password": "sk_test_demo", "extra": {"api_base": stripe_standin.url}})
+            run = local_airflow.run_dag("stripe_reconciliation", as_of, log=DEMO_LOG)
+        console.print(_stripe_summary(conn, run.run_id, stripe_standin.url))
         run = local_airflow.run_dag("usage_aggregation", as_of, log=DEMO_LOG)
         console.print(f"usage_aggregation: run {run.run_id} for {run.data_interval_start:%Y-%m-%d %H:%M} to "
                       f"{run.data_interval_end:%H:%M} UTC succeeded (task logs: {DEMO_LOG})")
@@ -117,6 +124,22 @@ def _seed_summary(conn, plan_order: list[str]) -> Table:
         cur.execute(database.read_sql("demo/seed_summary"))
         for row in sorted(cur.fetchall(), key=lambda r: plan_order.index(r[0]) if r[0] in plan_order else 99):
             table.add_row(row[0], *(f"{v:,}" for v in row[1:]))
+    return table
+
+
+def _stripe_summary(conn, run_id: str, url: str) -> Table:
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("stripe/sync_run_summary"), {"run_id": run_id})
+        customers, subscriptions, sessions, changed, repairs, found = cur.fetchone()
+        cur.execute(database.read_sql("demo/stripe_changes"), {"run_id": run_id})
+        details = cur.fetchall()
+    table = Table(title=f"Stripe reconciliation against the local stand-in at {url}: {customers} customers, "
+                        f"{subscriptions} subscriptions, {sessions} lifetime purchases seen; {changed} accounts "
+                        f"written, {repairs} app rows repaired, {found} discrepancies")
+    for column in ("what", "account / kind", "before / count", "after"):
+        table.add_column(column)
+    for row in details:
+        table.add_row(*row)
     return table
 
 

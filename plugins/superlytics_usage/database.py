@@ -7,6 +7,7 @@ see the same data. It listens on a Unix socket only: its URL carries the socket 
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import warnings
 from contextlib import closing
 from pathlib import Path
 
+import pandas as pd
 import psycopg
 from psycopg import sql as pgsql
 from sqlalchemy.engine import URL, make_url
@@ -94,6 +96,17 @@ def prepare(conn: psycopg.Connection) -> psycopg.Connection:
     conn.cursor_factory = psycopg.ClientCursor
     conn.autocommit = True
     return conn
+
+
+def copy_frame(cur: psycopg.Cursor, table: tuple[str, ...], frame: pd.DataFrame) -> int:
+    """COPY a DataFrame into `table` (schema-qualified or not), by column name; returns the row count."""
+    buffer = io.StringIO()
+    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f+00")
+    statement = pgsql.SQL("copy {} ({}) from stdin with (format csv, null '\\N')").format(
+        pgsql.Identifier(*table), pgsql.SQL(", ").join(map(pgsql.Identifier, frame.columns)))
+    with cur.copy(statement) as copy:
+        copy.write(buffer.getvalue())
+    return len(frame)
 
 
 def read_sql(name: str) -> str:

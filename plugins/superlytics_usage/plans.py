@@ -34,6 +34,9 @@ SETTINGS_DEFAULTS: dict[str, Any] = {
     "near_limit_threshold": 0.80,
     "alert_thresholds": [0.80, 1.00],
     "past_due_grace_days": 7,
+    "max_plan_change_share": 0.10,
+    "plan_change_floor": 10,
+    "max_paid_to_free": 5,
 }
 RETENTION_DEFAULTS: dict[str, int] = {
     "downgrade_grace_days": 30,
@@ -82,6 +85,15 @@ class Settings:
     near_limit_threshold: Decimal
     alert_thresholds: tuple[Decimal, ...]
     past_due_grace_days: int
+    max_plan_change_share: Decimal
+    plan_change_floor: int
+    max_paid_to_free: int
+
+    def holds_reconciliation(self, plan_changes: int, accounts: int, paid_to_free: int) -> bool:
+        """The circuit breaker: too many plan changes at once (a share, above a floor so that a small
+        shop's ordinary day never trips it), or paying accounts moving to free in bulk."""
+        too_many = plan_changes > max(self.plan_change_floor, self.max_plan_change_share * accounts)
+        return too_many or paid_to_free > self.max_paid_to_free
 
 
 @dataclass(frozen=True)
@@ -128,6 +140,9 @@ class PlanCatalog:
     @property
     def limit_keys(self) -> tuple[str, ...]:
         return tuple(self.metrics)
+
+    def is_paying(self, plan_id: str) -> bool:
+        return any(price > 0 for price in self.get_plan(plan_id).prices.values())
 
     @property
     def calendar_plan_ids(self) -> tuple[str, ...]:
@@ -222,6 +237,9 @@ class _Validator:
             near_limit_threshold=self.share(values["near_limit_threshold"], key="settings.near_limit_threshold"),
             alert_thresholds=shares,
             past_due_grace_days=self.integer(values["past_due_grace_days"], key="settings.past_due_grace_days"),
+            max_plan_change_share=self.share(values["max_plan_change_share"], key="settings.max_plan_change_share"),
+            plan_change_floor=self.integer(values["plan_change_floor"], key="settings.plan_change_floor"),
+            max_paid_to_free=self.integer(values["max_paid_to_free"], key="settings.max_paid_to_free"),
         )
 
     def retention(self, raw: Any) -> RetentionSettings:

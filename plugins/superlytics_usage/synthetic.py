@@ -9,7 +9,6 @@ exports. Events are built with numpy in chunks and loaded with COPY, so 10 milli
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -17,8 +16,8 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pandas as pd
 from psycopg import Connection, Cursor
-from psycopg import sql as pgsql
 
+from superlytics_usage.database import copy_frame
 from superlytics_usage.plans import PlanCatalog, is_unlimited
 
 PLAN_MIX = {"free": 0.50, "starter": 0.25, "professional": 0.13, "enterprise": 0.04,
@@ -121,12 +120,14 @@ def _users(rng: np.random.Generator, spec: GeneratorSpec, catalog: PlanCatalog) 
     anchor_days = rng.integers(1, 29, size=n)
     anchor_seconds = rng.integers(0, 86400, size=n)
     period_start, period_end = [], []
-    for day, secs, is_paid in zip(anchor_days, anchor_seconds, paid, strict=True):
+    for day, secs, is_paid, status in zip(anchor_days, anchor_seconds, paid, statuses, strict=True):
         if not is_paid:
             period_start.append(None)
             period_end.append(None)
             continue
         start = _last_anchor_before(spec.window_end, int(day), int(secs))
+        if status == "past_due":  # a renewal failed lately: the account is inside its grace period
+            start = spec.window_end - timedelta(days=int(day) % 5 + 1, seconds=int(secs))
         period_start.append(start)
         period_end.append(_add_month(start))
     hex_ids = [u.replace("-", "")[:14] for u in ids]
@@ -445,6 +446,11 @@ def load_events(conn: Connection, data: Dataset, catalog: PlanCatalog, *, progre
         return _copy_events(cur, data, catalog, progress)
 
 
+def _copy(cur: Cursor, table: str, frame: pd.DataFrame) -> int:
+    """COPY into an app table, or a billing table the generator fills (usage events, plan history)."""
+    return copy_frame(cur, ("billing", table) if table in BILLING_TABLES else (table,), frame)
+
+
 def _copy_events(cur: Cursor, data: Dataset, catalog: PlanCatalog, progress: bool) -> dict[str, int]:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -459,19 +465,6 @@ def _copy_events(cur: Cursor, data: Dataset, catalog: PlanCatalog, progress: boo
             bar.advance(task, len(chunk["website_event"]))
     cur.execute("analyze")
     return counts
-
-
-def _copy(cur: Cursor, table: str, frame: pd.DataFrame) -> int:
-    """COPY a frame into an app table, or a billing table the generator fills (usage events, plan history)."""
-    buffer = io.StringIO()
-    frame.to_csv(buffer, index=False, header=False, na_rep="\\N", date_format="%Y-%m-%d %H:%M:%S.%f+00")
-    buffer.seek(0)
-    target = pgsql.Identifier("billing", table) if table in BILLING_TABLES else pgsql.Identifier(table)
-    statement = pgsql.SQL("copy {} ({}) from stdin with (format csv, null '\\N')").format(
-        target, pgsql.SQL(", ").join(map(pgsql.Identifier, frame.columns)))
-    with cur.copy(statement) as copy:
-        copy.write(buffer.getvalue())
-    return len(frame)
 
 
 def default_window(now: datetime) -> tuple[datetime, datetime]:
@@ -547,3 +540,68 @@ class Builder:
             for table, rows in self.rows.items():
                 _copy(cur, table, pd.DataFrame(rows))
         self.rows = {}
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    return int(moment.timestamp()) if moment is not None else None
+
+
+def stripe_customer(customer_id: str, user_id: str | None, email: str | None = None) -> dict:
+    """A customer object as Stripe's API returns it."""
+    return {"id": customer_id, "object": "customer", "email": email, "created": 1_700_000_000,
+            "livemode": False, "metadata": {"user_id": user_id} if user_id else {}, "delinquent": False}
+
+
+def stripe_subscription(subscription_id: str, customer_id: str | None, price_id: str, status: str,
+                        period: tuple[datetime, datetime], *, trial_end: datetime | None = None,
+                        cancel_at_period_end: bool = False) -> dict:
+    """A subscription in a current API version: the billing period lives on its items."""
+    start, end = period
+    interval = "year" if price_id.endswith("_yearly") else "month"
+    return {
+        "id": subscription_id, "object": "subscription", "customer": customer_id, "status": status,
+        "cancel_at_period_end": cancel_at_period_end, "canceled_at": _epoch(start) if status == "canceled" else None,
+        "ended_at": _epoch(end) if status == "canceled" else None, "created": _epoch(start),
+        "start_date": _epoch(start), "trial_end": _epoch(trial_end), "livemode": False, "metadata": {},
+        "items": {"object": "list", "has_more": False, "url": f"/v1/subscription_items?subscription={subscription_id}",
+                  "data": [{"id": f"si_{subscription_id[4:]}", "object": "subscription_item", "quantity": 1,
+                            "current_period_start": _epoch(start), "current_period_end": _epoch(end),
+                            "price": {"id": price_id, "object": "price", "currency": "usd", "active": True,
+                                      "recurring": {"interval": interval, "interval_count": 1}}}]},
+    }
+
+
+def stripe_lifetime_session(session_id: str, customer_id: str, price_id: str, *, paid: bool = True) -> dict:
+    """A completed one-time Checkout Session (mode=payment) with its line items expanded."""
+    return {
+        "id": session_id, "object": "checkout.session", "mode": "payment", "status": "complete",
+        "payment_status": "paid" if paid else "unpaid", "customer": customer_id, "created": 1_700_000_000,
+        "livemode": False, "metadata": {},
+        "line_items": {"object": "list", "has_more": False, "url": f"/v1/checkout/sessions/{session_id}/line_items",
+                       "data": [{"id": f"li_{session_id[3:]}", "object": "item", "quantity": 1,
+                                 "price": {"id": price_id, "object": "price", "currency": "usd",
+                                           "type": "one_time"}}]},
+    }
+
+
+def stripe_state(data: Dataset, catalog: PlanCatalog, *, drift: int = 3) -> dict[str, list[dict]]:
+    """Stripe objects matching a generated dataset's paying and lifetime accounts, so the demo's stand-in
+    agrees with the app, except for `drift` accounts whose upgrade webhook the app missed."""
+    customers, subscriptions, sessions = [], [], []
+    upgraded = 0
+    for row in data.users.itertuples():
+        if row.stripe_customer_id is None:
+            continue
+        customers.append(stripe_customer(row.stripe_customer_id, row.user_id, row.email))
+        plan = catalog.get_plan(row.plan_id)
+        if plan.is_lifetime:
+            sessions.append(stripe_lifetime_session(f"cs_{row.stripe_customer_id[4:]}", row.stripe_customer_id,
+                                                    plan.stripe_price_ids["lifetime"]))
+            continue
+        price = plan.stripe_price_ids["monthly"]
+        if upgraded < drift and row.plan_id == "starter" and row.subscription_status == "active":
+            price, upgraded = catalog.get_plan("professional").stripe_price_ids["monthly"], upgraded + 1
+        subscriptions.append(stripe_subscription(row.stripe_subscription_id, row.stripe_customer_id, price,
+                                                 row.subscription_status,
+                                                 (row.current_period_start, row.current_period_end)))
+    return {"customers": customers, "subscriptions": subscriptions, "checkout_sessions": sessions}
