@@ -124,3 +124,10 @@ def test_metadata_user_id_wins_over_the_stored_customer_id(catalog):
                                   catalog, AS_OF)
     plans = {d.user_id: d.plan_id for d in desired}
     assert plans == {USER: "free", other: "professional"}
+
+
+def test_cancel_at_period_end_keeps_the_plan_until_stripe_ends_it(catalog):
+    account, _ = state(catalog, [sub("active", cancel_at_period_end=True)])
+    assert (account.plan_id, account.has_access, account.current_period_end) == ("starter", True, PERIOD[1])
+    ended = sub("canceled", period=ENDED, cancel_at_period_end=True)
+    assert state(catalog, [ended])[0].plan_id == "free"

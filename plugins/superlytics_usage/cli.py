@@ -133,9 +133,10 @@ def _stripe_summary(conn, run_id: str, url: str) -> Table:
         customers, subscriptions, sessions, changed, repairs, found = cur.fetchone()
         cur.execute(database.read_sql("demo/stripe_changes"), {"run_id": run_id})
         details = cur.fetchall()
-    table = Table(title=f"Stripe reconciliation against the local stand-in at {url}: {customers} customers, "
-                        f"{subscriptions} subscriptions, {sessions} lifetime purchases seen; {changed} accounts "
-                        f"written, {repairs} app rows repaired, {found} discrepancies")
+    table = Table(title="What Stripe reconciliation changed",
+                  caption=f"stand-in {url}: {customers} customers, {subscriptions} subscriptions, {sessions} "
+                          f"lifetime purchases seen; {changed} accounts written, {repairs} app rows repaired, "
+                          f"{found} discrepancies")
     for column in ("what", "account / kind", "before / count", "after"):
         table.add_column(column)
     for row in details:

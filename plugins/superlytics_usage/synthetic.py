@@ -590,7 +590,7 @@ def stripe_state(data: Dataset, catalog: PlanCatalog, *, drift: int = 3) -> dict
     customers, subscriptions, sessions = [], [], []
     upgraded = 0
     for row in data.users.itertuples():
-        if row.stripe_customer_id is None:
+        if pd.isna(row.stripe_customer_id):
             continue
         customers.append(stripe_customer(row.stripe_customer_id, row.user_id, row.email))
         plan = catalog.get_plan(row.plan_id)
