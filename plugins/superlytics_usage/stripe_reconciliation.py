@@ -59,6 +59,7 @@ def reconcile(conn: Connection, snapshot: StripeSnapshot, catalog: PlanCatalog, 
         desired, found = desired_accounts(snapshot, app_accounts, catalog, as_of)
         cur.execute(read_sql("stripe/desired_account_create"))
         copy_frame(cur, ("desired_account",), pd.DataFrame(map(dataclasses.asdict, desired), columns=ACCOUNT_COLUMNS))
+        cur.execute(read_sql("stripe/changed_account_create"), {"as_of": as_of})
         cur.execute(read_sql("stripe/account_changes"))
         changes = cur.fetchall()
         plan_changes = [(user, old, new) for user, old, new, _ in changes if old != new]
