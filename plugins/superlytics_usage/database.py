@@ -128,3 +128,17 @@ def airflow_connection(url: str) -> str:
         "password": parsed.password or "",
         "schema": parsed.database or "",
     })
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same database as a SQLAlchemy URL on psycopg 3 (what Great Expectations connects with)."""
+    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def url_from_connection(host: str, port: int | None, login: str, password: str | None, database: str) -> str:
+    """A libpq URL from an Airflow Connection's parts; a socket folder as host goes in `?host=`."""
+    if host.startswith("/"):
+        return URL.create("postgresql", login, password or None, None, port, database,
+                          query={"host": host}).render_as_string(hide_password=False)
+    return URL.create("postgresql", login, password or None, host, port, database).render_as_string(
+        hide_password=False)

@@ -33,7 +33,7 @@ URL_PATHS = np.array(["/", "/pricing", "/blog", "/docs", "/signup", "/login", "/
 EVENT_NAMES = np.array(["signup", "purchase", "download", "video-play", "newsletter", "share", "search",
                         "add-to-cart", "checkout", "contact"])
 SUBSCRIPTION_STATUS_MIX = {"active": 0.85, "trialing": 0.07, "past_due": 0.05, "canceled": 0.03}
-BILLING_TABLES = ("usage_event", "account_history")
+BILLING_TABLES = ("usage_event", "account_history", "usage_record", "quota_override")
 COPY_COLUMNS = {
     "session": ["session_id", "website_id", "browser", "os", "device", "country", "created_at"],
     "website_event": ["event_id", "website_id", "session_id", "visit_id", "created_at", "url_path",
@@ -499,7 +499,7 @@ class Builder:
         return self._add("user", user_id=self._id(), username=f"fixture{n}", password="x", role="user",
                          email=email or f"fixture{n}@example.test", plan_id=plan_id, plan_type=plan_type,
                          subscription_status=status, current_period_start=start, current_period_end=end,
-                         **billing)
+                         **{"has_access": True, "lifetime_purchase": False, **billing})
 
     def team(self, owner: str, members: tuple[str, ...] = ()) -> str:
         team_id = self._add("team", team_id=self._id(), name="Fixture team")
@@ -533,6 +533,21 @@ class Builder:
         self._add("account_history", user_id=user, valid_from=valid_from, valid_to=valid_to, plan_id=plan_id,
                   plan_type=plan_type, subscription_status=status, has_access=has_access,
                   lifetime_purchase=plan_type == "lifetime", current_period_start=start, current_period_end=end)
+
+    def usage_record(self, user: str, period: tuple[datetime, datetime], data_through: datetime, *,
+                     plan_id: str = "free", **metrics: int) -> None:
+        """A usage record as usage_aggregation would leave it (counters default to 0)."""
+        counters = {"page_views": 0, "custom_events": 0, "custom_event_volume": 0, "api_calls": 0,
+                    "data_exports": 0, "real_time_users": 0, "other_events": 0, **metrics}
+        self._add("usage_record", user_id=user, period_start=period[0], period_end=period[1], plan_id=plan_id,
+                  **counters, hours_from_buckets=0, edge_rows_scanned=0, rows_scanned=0,
+                  data_through=data_through, computed_at=data_through, run_id="fixture")
+
+    def override(self, user: str, limit_type: str, value: int, *, created_at: datetime,
+                 expires_at: datetime | None = None) -> None:
+        self._add("quota_override", override_id=self._id(), user_id=user, limit_type=limit_type,
+                  override_value=value, reason="fixture", created_at=created_at, expires_at=expires_at,
+                  created_by=user)
 
     def load(self, conn: Connection) -> None:
         """COPY every table built so far in one transaction, then start afresh (for late arrivals)."""

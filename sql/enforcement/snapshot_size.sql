@@ -1,0 +1,2 @@
+-- Rows in the published snapshot. No params.
+select count(*) from billing.enforcement;
