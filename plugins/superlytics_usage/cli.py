@@ -86,6 +86,8 @@ def cmd_demo(args: argparse.Namespace) -> None:
         console.print(f"usage_aggregation: run {run.run_id} for {run.data_interval_start:%Y-%m-%d %H:%M} to "
                       f"{run.data_interval_end:%H:%M} UTC succeeded (task logs: {DEMO_LOG})")
         console.print(_top_usage(conn, catalog, run.data_interval_end - timedelta(microseconds=1)))
+        local_airflow.run_dag("limit_enforcement", as_of, log=DEMO_LOG)
+        console.print(_enforcement_examples(conn))
     console.print(f"[green]demo finished in {time.perf_counter() - started:.0f}s.[/] "
                   "Next: [bold]make airflow[/] opens the Airflow UI on this database at http://localhost:8080")
 
@@ -157,6 +159,25 @@ def _top_usage(conn, catalog: PlanCatalog, as_of: datetime, top: int = 10) -> Ta
             share = "unlimited" if is_unlimited(limit) else f"{views / limit:.0%}" if limit else "blocked"
             table.add_row(name, plan_id, f"{start:%m-%d}→{end:%m-%d}", f"{views:,}", share, str(custom),
                           f"{api:,}", str(exports), str(peak))
+    return table
+
+
+def _enforcement_examples(conn) -> Table:
+    table = Table(title="billing.enforcement — what the app reads (key pageViews)")
+    for column in ("example", "account", "plan", "allowed", "usage", "limit", "%", "near", "over", "overage"):
+        table.add_column(column)
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/enforcement_examples"))
+        names = [c.name for c in cur.description]
+        for values in cur.fetchall():
+            row = dict(zip(names, values, strict=True))
+            limit = row["effective_limit"]
+            table.add_row(row["example"], row["username"], row["plan_id"], str(row["allowed"]),
+                          f"{row['current_usage']:,}", "unlimited" if limit == -1 else f"{limit:,}",
+                          "" if row["percentage"] is None else f"{row['percentage']:.1%}", str(row["near_limit"]),
+                          str(row["over_limit"]), f"{row['overage']:,}")
+            table.caption = f"snapshot computed {row['computed_at']:%Y-%m-%d %H:%M:%S} UTC from data through " \
+                            f"{row['data_through']:%Y-%m-%d %H:%M} UTC"
     return table
 
 

@@ -49,7 +49,7 @@ def accounts(db):
     user("p10000", page_views=10000)
     user("p10001", page_views=10001)
     user("unlimited", plan="enterprise", page_views=5_000_000)
-    user("no_access", page_views=10, has_access=False)
+    user("no_access", page_views=10, has_access=False, status="canceled")  # canceled, past its grace
     user("starter", plan="starter", page_views=400)
     user("pro", plan="professional", page_views=10)
     b.override(users["starter"], "pageViews", 500, created_at=BEFORE)                        # active, stricter
