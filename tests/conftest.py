@@ -78,3 +78,14 @@ def airflow_db() -> None:
     """Airflow's SQLite metadata database, migrated once per session (dag.test() needs it)."""
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
                    env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+
+
+def dag_for_test(dag_id: str):
+    """The DAG as its file defines it, with retries off: a failing task fails the test at once instead of
+    waiting out its retry delay inside dag.test()."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    dag = DagBag(dag_folder=str(ROOT / "dags" / f"{dag_id}.py")).get_dag(dag_id)
+    for task in dag.tasks:
+        task.retries = 0
+    return dag

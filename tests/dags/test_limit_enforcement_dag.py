@@ -10,6 +10,7 @@ from decimal import Decimal
 import psycopg
 import pytest
 
+from conftest import dag_for_test
 from superlytics_usage import synthetic
 
 THROUGH = datetime(2026, 11, 20, tzinfo=UTC)
@@ -19,14 +20,7 @@ BEFORE = THROUGH - timedelta(days=5)
 
 @pytest.fixture(scope="module")
 def dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    from conftest import ROOT
-
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "limit_enforcement.py")).get_dag("limit_enforcement")
-    for task in dag.tasks:
-        task.retries = 0
-    return dag
+    return dag_for_test("limit_enforcement")
 
 
 def run(dag):

@@ -9,6 +9,7 @@ from unittest import mock
 
 import pytest
 
+from conftest import dag_for_test
 from superlytics_usage import synthetic
 from superlytics_usage.stripe_standin import Fault, StripeStandIn
 
@@ -18,14 +19,7 @@ PERIOD = (datetime(2026, 11, 10, tzinfo=UTC), datetime(2026, 12, 10, tzinfo=UTC)
 
 @pytest.fixture(scope="module")
 def dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    from conftest import ROOT
-
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "stripe_reconciliation.py")).get_dag("stripe_reconciliation")
-    for task in dag.tasks:
-        task.retries = 0
-    return dag
+    return dag_for_test("stripe_reconciliation")
 
 
 @pytest.fixture

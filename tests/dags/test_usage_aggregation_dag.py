@@ -6,19 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from conftest import dag_for_test
 from usage_month import DEC, NOV, at, build_month, expected_records
 
 
 @pytest.fixture(scope="module")
 def dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    from conftest import ROOT
-
-    dag = DagBag(dag_folder=str(ROOT / "dags" / "usage_aggregation.py")).get_dag("usage_aggregation")
-    for task in dag.tasks:
-        task.retries = 0  # a failing task fails the test now instead of waiting out its retry delay
-    return dag
+    return dag_for_test("usage_aggregation")
 
 
 def run_dag(dag, logical_date, conf=None):
