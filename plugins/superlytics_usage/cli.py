@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,11 +22,13 @@ from rich.table import Table
 
 from superlytics_usage import database, local_airflow, migrations, synthetic
 from superlytics_usage.airflow_env import airflow_environment
-from superlytics_usage.paths import AIRFLOW_STATE_DIR
+from superlytics_usage.paths import AIRFLOW_STATE_DIR, PROJECT_ROOT
 from superlytics_usage.plans import PlanCatalog, PlanCatalogError, is_unlimited, load_catalog
+from superlytics_usage.smtp_sink import SmtpSink
 from superlytics_usage.stripe_standin import StripeStandIn
 
 DEMO_LOG = AIRFLOW_STATE_DIR / "demo" / "dag-runs.log"
+OUTBOX = PROJECT_ROOT / ".demo" / "outbox"
 console = Console(width=None if sys.stdout.isatty() else 110)
 
 
@@ -88,6 +91,11 @@ def cmd_demo(args: argparse.Namespace) -> None:
         console.print(_top_usage(conn, catalog, run.data_interval_end - timedelta(microseconds=1)))
         local_airflow.run_dag("limit_enforcement", as_of, log=DEMO_LOG)
         console.print(_enforcement_examples(conn))
+        shutil.rmtree(OUTBOX, ignore_errors=True)
+        with SmtpSink(outbox=OUTBOX) as sink:
+            os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(sink.airflow_connection())
+            local_airflow.run_dag("usage_alerts", as_of, log=DEMO_LOG)
+        console.print(_emails_sent(sink))
     console.print(f"[green]demo finished in {time.perf_counter() - started:.0f}s.[/] "
                   "Next: [bold]make airflow[/] opens the Airflow UI on this database at http://localhost:8080")
 
@@ -159,6 +167,18 @@ def _top_usage(conn, catalog: PlanCatalog, as_of: datetime, top: int = 10) -> Ta
             share = "unlimited" if is_unlimited(limit) else f"{views / limit:.0%}" if limit else "blocked"
             table.add_row(name, plan_id, f"{start:%m-%d}→{end:%m-%d}", f"{views:,}", share, str(custom),
                           f"{api:,}", str(exports), str(peak))
+    return table
+
+
+def _emails_sent(sink: SmtpSink, shown: int = 8) -> Table:
+    table = Table(title=f"Usage alert emails sent to the local SMTP sink: {len(sink.messages)}",
+                  caption=f"each message and its HTML part (open in a browser) are in {OUTBOX}/")
+    for column in ("to", "subject"):
+        table.add_column(column)
+    for message in sink.messages[:shown]:
+        table.add_row(str(message["To"]), str(message["Subject"]))
+    if len(sink.messages) > shown:
+        table.add_row("…", f"and {len(sink.messages) - shown} more")
     return table
 
 

@@ -1,14 +1,26 @@
-"""Defaults every DAG shares: owner, retries, tags. Kept import-light: DAG files import it while parsing."""
+"""Defaults every DAG shares: owner, retries, tags, and a failure email to the operators.
+
+Kept import-light: DAG files import it while parsing. The notifier's recipient is a template, so the
+Variable is read when a task fails, never at import.
+"""
 
 from datetime import timedelta
 
 import pendulum
+from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
 START_DATE = pendulum.datetime(2026, 1, 1, tz="UTC")
+OPERATORS = "{{ var.value.get('superlytics_operators_email', 'billing-data@superlytics.example') }}"
 DEFAULT_ARGS = {
     "owner": "billing-data",
     "retries": 2,
     "retry_delay": timedelta(minutes=5),
     "retry_exponential_backoff": True,
+    "on_failure_callback": SmtpNotifier(
+        to=OPERATORS,
+        subject="[superlytics] {{ dag.dag_id }}.{{ task_instance.task_id }} failed ({{ run_id }})",
+        html_content="<p>Task <b>{{ task_instance.task_id }}</b> of <b>{{ dag.dag_id }}</b> failed on try "
+                     "{{ task_instance.try_number }}.</p><p>Log: {{ task_instance.log_url }}</p>",
+    ),
 }
 TAGS = ["superlytics", "billing"]

@@ -169,3 +169,6 @@ create table if not exists report (
     created_at  timestamptz(6) default now(),
     updated_at  timestamptz(6)
 );
+
+-- Superlytics: the account's choice to receive no usage emails (the app sets it).
+alter table "user" add column if not exists usage_alerts_opt_out boolean not null default false;

@@ -16,7 +16,8 @@ select
     u.current_period_start,
     u.current_period_end,
     u.created_at,
-    u.deleted_at
+    u.deleted_at,
+    u.usage_alerts_opt_out
 from public."user" as u;
 
 grant select, update on billing.src_account to superlytics_pipeline;
