@@ -88,7 +88,9 @@ def test_edited_source_view_is_reapplied(scratch_url, tmp_path):
     view = sql_dir / "source_views" / "src_account.sql"
     with closing(database.connect(scratch_url)) as conn:
         migrations.apply_migrations(conn, sql_dir)
-        view.write_text(view.read_text().replace("u.deleted_at\n", "u.deleted_at,\n    u.display_name\n"))
+        edited = view.read_text().replace('\nfrom public."user" as u;', ',\n    u.display_name\nfrom public."user" as u;')
+        assert edited != view.read_text()
+        view.write_text(edited)
         assert migrations.apply_migrations(conn, sql_dir) == ["source_views/src_account.sql"]
         with conn.cursor() as cur:
             cur.execute("select display_name from billing.src_account limit 0")
