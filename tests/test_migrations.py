@@ -88,7 +88,8 @@ def test_edited_source_view_is_reapplied(scratch_url, tmp_path):
     view = sql_dir / "source_views" / "src_account.sql"
     with closing(database.connect(scratch_url)) as conn:
         migrations.apply_migrations(conn, sql_dir)
-        edited = view.read_text().replace('\nfrom public."user" as u;', ',\n    u.display_name\nfrom public."user" as u;')
+        tail = '\nfrom public."user" as u;'
+        edited = view.read_text().replace(tail, ",\n    u.display_name" + tail)
         assert edited != view.read_text()
         view.write_text(edited)
         assert migrations.apply_migrations(conn, sql_dir) == ["source_views/src_account.sql"]
