@@ -80,12 +80,9 @@ def airflow_db() -> None:
                    env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
 
 
-def dag_for_test(dag_id: str):
-    """The DAG as its file defines it, with retries off: a failing task fails the test at once instead of
-    waiting out its retry delay inside dag.test()."""
-    from airflow.dag_processing.dagbag import DagBag
 
-    dag = DagBag(dag_folder=str(ROOT / "dags" / f"{dag_id}.py")).get_dag(dag_id)
-    for task in dag.tasks:
-        task.retries = 0
-    return dag
+def dag_for_test(dag_id: str):
+    """The DAG as its file defines it, retries off (see local_airflow.load_dag)."""
+    from superlytics_usage.local_airflow import load_dag
+
+    return load_dag(dag_id)

@@ -51,16 +51,22 @@ def _output_to(log: Path) -> Iterator[None]:
             os.close(saved[1])
 
 
-def run_dag(dag_id: str, logical_date: datetime, conf: dict[str, Any] | None = None, *, log: Path) -> Any:
-    """One dag.test() run, its log appended to `log`; raises DagRunFailed unless every task succeeded."""
+def load_dag(dag_id: str) -> Any:
+    """The DAG as `dags/<dag_id>.py` defines it, with retries off: an interactive run or a test reports a
+    failure at once instead of waiting out the retry delay inside dag.test()."""
     from airflow.dag_processing.dagbag import DagBag
 
+    dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / f"{dag_id}.py")).get_dag(dag_id)
+    for task in dag.tasks:
+        task.retries = 0
+    return dag
+
+
+def run_dag(dag_id: str, logical_date: datetime, conf: dict[str, Any] | None = None, *, log: Path) -> Any:
+    """One dag.test() run, its log appended to `log`; raises DagRunFailed unless every task succeeded."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with _output_to(log):
-        dag = DagBag(dag_folder=str(PROJECT_ROOT / "dags" / f"{dag_id}.py")).get_dag(dag_id)
-        for task in dag.tasks:
-            task.retries = 0  # an interactive run reports a failure at once rather than waiting to retry
-        dag_run = dag.test(logical_date=logical_date, run_conf=conf)
+        dag_run = load_dag(dag_id).test(logical_date=logical_date, run_conf=conf)
     states = {ti.task_id: str(ti.state) for ti in dag_run.get_task_instances()}
     if dag_run.state != "success" or any(state != "success" for state in states.values()):
         raise DagRunFailed(f"{dag_id} run {dag_run.run_id} ended {dag_run.state}: {states}")
