@@ -7,6 +7,7 @@ stays.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +82,10 @@ def check_enforcement_candidate(sqlalchemy_url: str, catalog: PlanCatalog) -> in
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = context.data_sources.add_sql(name="superlytics", connection_string=sqlalchemy_url)
+    with warnings.catch_warnings():
+        # add_postgres rejects a Unix-socket URL (the embedded server's); the generic SQL source takes it
+        warnings.filterwarnings("ignore", message="You are using a generic SQLDatasource")
+        source = context.data_sources.add_sql(name="superlytics", connection_string=sqlalchemy_url)
     asset = source.add_table_asset(name="enforcement_candidate", table_name="enforcement_candidate",
                                    schema_name="billing")
     batch = asset.add_batch_definition_whole_table("snapshot").get_batch()

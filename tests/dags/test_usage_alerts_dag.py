@@ -152,3 +152,12 @@ def test_per_run_cap_and_a_new_period_rearms(db, dag, sink, accounts, catalog):
     publish(db, catalog)
     run(dag)
     assert [str(m["To"]) for m in sink.messages[3:]] == ["near@example.test"]
+
+
+def test_attempts_are_bounded_then_reported_as_failed(db, dag, accounts):
+    closed = SmtpSink()  # never started
+    with mock.patch.dict(os.environ, {"AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(closed.airflow_connection())}):
+        run(dag, {"max_attempts": 2})
+        run(dag, {"max_attempts": 2})
+        run(dag, {"max_attempts": 2})  # nothing left to try
+    assert {(s, n) for *_, s, n in ledger(db) if s != "superseded"} == {("failed", 2)}
