@@ -22,8 +22,9 @@ MONTH = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
 BEFORE = THROUGH - timedelta(days=5)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dag(airflow_db):
+    """A fresh DAG per test: dag.test(run_conf=...) leaves the conf's params on the DAG object."""
     return dag_for_test("limit_enforcement")
 
 

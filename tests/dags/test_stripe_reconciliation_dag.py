@@ -17,8 +17,9 @@ RUN_AT = datetime(2026, 11, 20, 12, tzinfo=UTC)
 PERIOD = (datetime(2026, 11, 10, tzinfo=UTC), datetime(2026, 12, 10, tzinfo=UTC))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dag(airflow_db):
+    """A fresh DAG per test: dag.test(run_conf=...) leaves the conf's params on the DAG object."""
     return dag_for_test("stripe_reconciliation")
 
 

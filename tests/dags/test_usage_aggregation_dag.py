@@ -10,8 +10,9 @@ from conftest import dag_for_test
 from usage_month import DEC, NOV, at, build_month, expected_records
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def dag(airflow_db):
+    """A fresh DAG per test: dag.test(run_conf=...) leaves the conf's params on the DAG object."""
     return dag_for_test("usage_aggregation")
 
 
