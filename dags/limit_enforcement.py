@@ -19,16 +19,12 @@ Runs whenever `usage_aggregation` or `stripe_reconciliation` updates its Asset.
 from airflow.sdk import dag, task
 
 from superlytics_usage.assets import ACCOUNTS, ENFORCEMENT, USAGE_RECORDS
-from superlytics_usage.dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
+from superlytics_usage.dag_defaults import writer_dag
 
 
 @dag(
     schedule=(USAGE_RECORDS | ACCOUNTS),
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=[*TAGS, "enforcement"],
+    **writer_dag("enforcement"),
     doc_md=__doc__,
 )
 def limit_enforcement():

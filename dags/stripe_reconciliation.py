@@ -28,16 +28,12 @@ from airflow.sdk import Param, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from superlytics_usage.assets import ACCOUNTS
-from superlytics_usage.dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
+from superlytics_usage.dag_defaults import writer_dag
 
 
 @dag(
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=[*TAGS, "stripe"],
+    **writer_dag("stripe"),
     doc_md=__doc__,
     params={"force": Param(False, type="boolean",
                            description="Apply even if the circuit breaker would hold this run.")},

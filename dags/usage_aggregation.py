@@ -27,16 +27,12 @@ from airflow.sdk import Param, dag, task
 from airflow.timetables.interval import CronDataIntervalTimetable
 
 from superlytics_usage.assets import USAGE_RECORDS
-from superlytics_usage.dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
+from superlytics_usage.dag_defaults import writer_dag
 
 
 @dag(
     schedule=CronDataIntervalTimetable("0 * * * *", timezone="UTC"),
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=[*TAGS, "usage"],
+    **writer_dag("usage"),
     doc_md=__doc__,
     params={
         "lookback_hours": Param(72, type="integer", minimum=1, maximum=24 * 62,

@@ -21,16 +21,12 @@ Mail goes through the `smtp_default` Connection (Airflow's SMTP provider), one c
 from airflow.sdk import Param, dag, task
 
 from superlytics_usage.assets import ENFORCEMENT
-from superlytics_usage.dag_defaults import DEFAULT_ARGS, START_DATE, TAGS
+from superlytics_usage.dag_defaults import writer_dag
 
 
 @dag(
     schedule=[ENFORCEMENT],
-    start_date=START_DATE,
-    catchup=False,
-    max_active_runs=1,
-    default_args=DEFAULT_ARGS,
-    tags=[*TAGS, "alerts"],
+    **writer_dag("alerts"),
     doc_md=__doc__,
     params={
         "max_emails": Param(200, type="integer", minimum=1, description="Digests sent at most per run."),

@@ -24,3 +24,10 @@ DEFAULT_ARGS = {
     ),
 }
 TAGS = ["superlytics", "billing"]
+
+
+def writer_dag(*tags: str) -> dict:
+    """What every DAG here passes to @dag besides its schedule, docs and params: they all write billing
+    tables, so one run at a time, no catch-up (backfills are explicit), shared defaults and tags."""
+    return {"start_date": START_DATE, "catchup": False, "max_active_runs": 1, "default_args": DEFAULT_ARGS,
+            "tags": [*TAGS, *tags]}
