@@ -67,6 +67,7 @@ def reconcile(conn: Connection, snapshot: StripeSnapshot, catalog: PlanCatalog, 
         tripped = catalog.settings.holds_reconciliation(len(plan_changes), len(desired), len(paid_to_free))
         apply = force or not tripped
         cur.execute(read_sql("stripe/app_column_drift"))
+        cur.execute(read_sql("stripe/app_drift_list"))
         drift = cur.fetchall()
         found += [Discrepancy("app_columns", user, None, {"columns": columns}) for user, columns in drift]
         if apply:
