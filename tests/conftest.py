@@ -8,8 +8,6 @@ never touch a database it did not create. Airflow's metadata is SQLite under `.a
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
@@ -75,9 +73,10 @@ def catalog() -> PlanCatalog:
 
 @pytest.fixture(scope="session")
 def airflow_db() -> None:
-    """Airflow's SQLite metadata database, migrated once per session (dag.test() needs it)."""
-    subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
-                   env={**os.environ, "PYTHONPATH": str(ROOT / "plugins")})
+    """Airflow's SQLite metadata database, migrated once per session."""
+    from superlytics_usage.local_airflow import migrate_metadata
+
+    migrate_metadata()
 
 
 

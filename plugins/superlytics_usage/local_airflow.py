@@ -26,6 +26,11 @@ class DagRunFailed(RuntimeError):
 def configure(home: Path, database_url: str) -> None:
     """Point this process's Airflow at the project and migrate its SQLite metadata database."""
     os.environ.update(airflow_environment(home, database_url))
+    migrate_metadata()
+
+
+def migrate_metadata() -> None:
+    """`airflow db migrate` for the Airflow this process's environment points at (dag.test() needs it)."""
     subprocess.run([sys.executable, "-m", "airflow", "db", "migrate"], check=True, capture_output=True,
                    env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT / "plugins")})
 
