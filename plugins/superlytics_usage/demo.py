@@ -1,0 +1,154 @@
+"""The demo: seed a month of synthetic data, run every DAG once in order, and show what each one did.
+
+`make demo` calls `run_demo`; `seed` is also the `seed` command. It only ever reseeds a database that holds
+synthetic users alone.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import datetime, timedelta
+
+from psycopg import Connection
+from rich.console import Console
+from rich.table import Table
+
+from superlytics_usage import database, local_airflow, migrations, synthetic
+from superlytics_usage.paths import AIRFLOW_STATE_DIR, PROJECT_ROOT
+from superlytics_usage.plans import PlanCatalog, is_unlimited
+from superlytics_usage.smtp_sink import SmtpSink
+from superlytics_usage.stripe_standin import StripeStandIn
+
+DEMO_LOG = AIRFLOW_STATE_DIR / "demo" / "dag-runs.log"
+OUTBOX = PROJECT_ROOT / ".demo" / "outbox"
+
+
+class DemoDatabaseError(RuntimeError):
+    """The target database holds real users; the demo never reseeds it."""
+
+
+def seed(conn: Connection, spec: synthetic.GeneratorSpec, catalog: PlanCatalog
+         ) -> tuple[synthetic.Dataset, dict[str, int], list[str]]:
+    """Bring the schema up to date, empty the demo's tables and load a fresh synthetic dataset; returns the
+    dataset, the rows loaded per table and the migration scripts applied."""
+    migrations.create_app_schema(conn)
+    applied = migrations.apply_migrations(conn)
+    data = synthetic.generate(spec, catalog)
+    reset_demo_data(conn)
+    return data, synthetic.load(conn, data, catalog), applied
+
+
+def run_demo(conn: Connection, url: str, catalog: PlanCatalog, spec: synthetic.GeneratorSpec, as_of: datetime,
+             console: Console) -> None:
+    """Seed, then run reconciliation, aggregation, enforcement and alerts for the hour ending at `as_of`."""
+    data, counts, applied = seed(conn, spec, catalog)
+    console.print(f"migrations: {len(applied)} applied, schema current")
+    console.print(f"seeded {counts['website_event']:,} events, {counts['session']:,} sessions, "
+                  f"{counts['usage_event']:,} API calls and exports for {spec.accounts:,} accounts "
+                  f"({spec.window_start:%Y-%m-%d} to {spec.window_end:%Y-%m-%d})")
+    console.print(_seed_summary(conn, list(catalog.plans)))
+    local_airflow.configure(AIRFLOW_STATE_DIR / "demo", url)
+    with StripeStandIn(synthetic.stripe_state(data, catalog)) as stripe_standin:
+        os.environ["AIRFLOW_CONN_STRIPE_DEFAULT"] = json.dumps({
+            "conn_type": "generic", "password": "sk_test_demo", "extra": {"api_base": stripe_standin.url}})
+        run = local_airflow.run_dag("stripe_reconciliation", as_of, log=DEMO_LOG)
+    console.print(_stripe_summary(conn, run.run_id, stripe_standin.url))
+    run = local_airflow.run_dag("usage_aggregation", as_of, log=DEMO_LOG)
+    console.print(f"usage_aggregation: run {run.run_id} for {run.data_interval_start:%Y-%m-%d %H:%M} to "
+                  f"{run.data_interval_end:%H:%M} UTC succeeded (task logs: {DEMO_LOG})")
+    console.print(_top_usage(conn, catalog, run.data_interval_end - timedelta(microseconds=1)))
+    local_airflow.run_dag("limit_enforcement", as_of, log=DEMO_LOG)
+    console.print(_enforcement_examples(conn))
+    shutil.rmtree(OUTBOX, ignore_errors=True)
+    with SmtpSink(outbox=OUTBOX) as sink:
+        os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(sink.airflow_connection())
+        local_airflow.run_dag("usage_alerts", as_of, log=DEMO_LOG)
+    console.print(_emails_sent(sink))
+
+
+def reset_demo_data(conn) -> None:
+    """Empty the app tables for a fresh seed, but only in a database that holds synthetic users alone."""
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/real_user_count"))
+        (real_users,) = cur.fetchone()
+        if real_users:
+            raise DemoDatabaseError(f"the database holds {real_users} non-synthetic user(s); "
+                                    "the demo only reseeds databases it seeded itself")
+        cur.execute(database.read_sql("demo/reset"))
+
+
+def _seed_summary(conn, plan_order: list[str]) -> Table:
+    table = Table(title="Seeded accounts by plan")
+    for column in ("plan", "accounts", "websites", "events", "page views", "API calls", "exports"):
+        table.add_column(column, justify="left" if column == "plan" else "right")
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/seed_summary"))
+        for row in sorted(cur.fetchall(), key=lambda r: plan_order.index(r[0]) if r[0] in plan_order else 99):
+            table.add_row(row[0], *(f"{v:,}" for v in row[1:]))
+    return table
+
+
+def _stripe_summary(conn, run_id: str, url: str) -> Table:
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("stripe/sync_run_summary"), {"run_id": run_id})
+        customers, subscriptions, sessions, changed, repairs, found = cur.fetchone()
+        cur.execute(database.read_sql("demo/stripe_changes"), {"run_id": run_id})
+        details = cur.fetchall()
+    table = Table(title="What Stripe reconciliation changed",
+                  caption=f"stand-in {url}: {customers} customers, {subscriptions} subscriptions, {sessions} "
+                          f"lifetime purchases seen; {changed} accounts written, {repairs} app rows repaired, "
+                          f"{found} discrepancies")
+    for column in ("what", "account / kind", "before / count", "after"):
+        table.add_column(column)
+    for row in details:
+        table.add_row(*row)
+    return table
+
+
+def _top_usage(conn, catalog: PlanCatalog, as_of: datetime, top: int = 10) -> Table:
+    table = Table(title=f"Top accounts by share of their page-view limit, period open at {as_of:%Y-%m-%d %H:%M} UTC")
+    for column in ("account", "plan", "period", "page views", "of limit", "custom events", "API calls",
+                   "exports", "peak users"):
+        table.add_column(column, justify="right" if column not in ("account", "plan", "period") else "left")
+    params = {"as_of": as_of, "top": top, "plan_ids": list(catalog.plans),
+              "page_view_limits": [p.limits["pageViews"] for p in catalog.plans.values()]}
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/top_usage"), params)
+        for name, plan_id, start, end, views, limit, custom, api, exports, peak in cur.fetchall():
+            share = "unlimited" if is_unlimited(limit) else f"{views / limit:.0%}" if limit else "blocked"
+            table.add_row(name, plan_id, f"{start:%m-%d}→{end:%m-%d}", f"{views:,}", share, str(custom),
+                          f"{api:,}", str(exports), str(peak))
+    return table
+
+
+def _emails_sent(sink: SmtpSink, shown: int = 8) -> Table:
+    table = Table(title=f"Usage alert emails sent to the local SMTP sink: {len(sink.messages)}",
+                  caption=f"each message and its HTML part (open in a browser) are in {OUTBOX}/")
+    for column in ("to", "subject"):
+        table.add_column(column)
+    for message in sink.messages[:shown]:
+        table.add_row(str(message["To"]), str(message["Subject"]))
+    if len(sink.messages) > shown:
+        table.add_row("…", f"and {len(sink.messages) - shown} more")
+    return table
+
+
+def _enforcement_examples(conn) -> Table:
+    table = Table(title="billing.enforcement — what the app reads (key pageViews)")
+    for column in ("example", "account", "plan", "allowed", "usage", "limit", "%", "near", "over", "overage"):
+        table.add_column(column)
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/enforcement_examples"))
+        names = [c.name for c in cur.description]
+        for values in cur.fetchall():
+            row = dict(zip(names, values, strict=True))
+            limit = row["effective_limit"]
+            table.add_row(row["example"], row["username"], row["plan_id"], str(row["allowed"]),
+                          f"{row['current_usage']:,}", "unlimited" if limit == -1 else f"{limit:,}",
+                          "" if row["percentage"] is None else f"{row['percentage']:.1%}", str(row["near_limit"]),
+                          str(row["over_limit"]), f"{row['overage']:,}")
+            table.caption = f"snapshot computed {row['computed_at']:%Y-%m-%d %H:%M:%S} UTC from data through " \
+                            f"{row['data_through']:%Y-%m-%d %H:%M} UTC"
+    return table
