@@ -141,8 +141,10 @@ class PlanCatalog:
     def limit_keys(self) -> tuple[str, ...]:
         return tuple(self.metrics)
 
-    def is_paying(self, plan_id: str) -> bool:
-        return any(price > 0 for price in self.get_plan(plan_id).prices.values())
+    def is_paying(self, plan_id: str | None) -> bool:
+        """Whether the plan costs money; a plan id the catalogue does not know is not paying."""
+        plan = self.plans.get(plan_id) if plan_id else None
+        return plan is not None and any(price > 0 for price in plan.prices.values())
 
     @property
     def calendar_plan_ids(self) -> tuple[str, ...]:
