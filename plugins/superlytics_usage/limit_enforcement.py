@@ -35,7 +35,6 @@ def catalog_params(catalog: PlanCatalog) -> dict[str, list]:
 def compute_candidate(conn: Connection, catalog: PlanCatalog) -> datetime:
     """Replace the candidate snapshot; returns the time its usage data runs through."""
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute("set local timezone = 'UTC'")
         cur.execute(read_sql("enforcement/data_through"))
         (data_through,) = cur.fetchone()
         if data_through is None:

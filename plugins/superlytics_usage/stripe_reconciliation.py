@@ -63,7 +63,7 @@ def reconcile(conn: Connection, snapshot: StripeSnapshot, catalog: PlanCatalog, 
         cur.execute(read_sql("stripe/account_changes"))
         changes = cur.fetchall()
         plan_changes = [(user, old, new) for user, old, new, _ in changes if old != new]
-        paid_to_free = [c for c in plan_changes if c[2] == "free" and old_is_paying(catalog, c[1])]
+        paid_to_free = [c for c in plan_changes if c[2] == "free" and catalog.is_paying(c[1])]
         tripped = catalog.settings.holds_reconciliation(len(plan_changes), len(desired), len(paid_to_free))
         apply = force or not tripped
         cur.execute(read_sql("stripe/app_column_drift"))
@@ -94,7 +94,3 @@ def reconcile(conn: Connection, snapshot: StripeSnapshot, catalog: PlanCatalog, 
             "Nothing was applied; see "
             f"billing.stripe_sync_run '{run_id}', then rerun with force=true if this is right.")
     return report
-
-
-def old_is_paying(catalog: PlanCatalog, plan_id: str | None) -> bool:
-    return plan_id in catalog.plans and catalog.is_paying(plan_id)

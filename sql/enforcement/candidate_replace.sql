@@ -5,6 +5,7 @@
 -- A key that is both a limit and a feature (customDomains) is one row: allowed needs the feature too.
 -- Params: data_through, near (share), plan_ids/limit_keys/limit_values (aligned arrays: plan limits),
 -- feature_plan_ids/feature_keys/feature_enabled (aligned arrays), metric_keys/metric_kinds (aligned).
+set local timezone = 'UTC';
 truncate billing.enforcement_candidate;
 
 insert into billing.enforcement_candidate (
