@@ -9,30 +9,26 @@ Builds its own database, writes bench/results/limit_enforcement.json, drops the 
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import platform
 import random
 import statistics
 import threading
 import time
 from contextlib import closing
 from datetime import UTC, datetime
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import psycopg
 from rich.console import Console
-from rich.table import Table
 
-from superlytics_usage import database, limit_enforcement, migrations, quality, synthetic
+from common import GoalRow, fresh_database, goal_table, save, timed
+from superlytics_usage import database, limit_enforcement, quality, synthetic
 from superlytics_usage.database import copy_frame
 from superlytics_usage.plans import load_catalog
 
 MONTH = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
 THROUGH = datetime(2026, 11, 20, tzinfo=UTC)
-RESULTS = Path(__file__).parent / "results" / "limit_enforcement.json"
+NAME = "limit_enforcement"
 console = Console()
 
 
@@ -55,12 +51,6 @@ def seed(url: str, accounts: int) -> list[str]:
             copy_frame(cur, ("billing", "usage_record"), records)
             cur.execute("analyze")
     return data.users["user_id"].tolist()
-
-
-def timed(action) -> float:
-    started = time.perf_counter()
-    action()
-    return time.perf_counter() - started
 
 
 def lookups_during_publish(url: str, users: list[str], count: int) -> tuple[list[float], int]:
@@ -98,13 +88,7 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=10_000)
     args = parser.parse_args()
     catalog = load_catalog()
-    server = os.environ.get("DATABASE_URL") or database.embedded_server_url()
-    url = database.with_database(server, "superlytics_bench_enforcement")
-    database.drop_database(url)
-    database.ensure_database(url)
-    with closing(database.connect(url)) as conn:
-        migrations.create_app_schema(conn)
-        migrations.apply_migrations(conn)
+    url = fresh_database("superlytics_bench_enforcement")
     users = seed(url, args.accounts)
     with closing(database.connect(url)) as conn:
         compute_s = timed(lambda: limit_enforcement.compute_candidate(conn, catalog))
@@ -119,25 +103,23 @@ def main() -> None:
         "publish_s": publish_s, "total_s": compute_s + validate_s + publish_s, "lookups": len(ms),
         "publishes_during_lookups": publishes, "lookup_p50_ms": statistics.median(ms),
         "lookup_p99_ms": ms[int(len(ms) * 0.99) - 1], "lookup_max_ms": ms[-1],
-        "machine": f"{platform.node()} {os.cpu_count()} cores, {platform.python_version()}",
-        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),  # wall-clock ok: a report stamp
     }
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    table = Table(title=f"limit_enforcement benchmark ({args.accounts:,} accounts, {rows:,} rows)")
-    for column in ("measure", "measured", "goal", "met"):
-        table.add_column(column)
-    f = figures
-    for name, value, goal, met in [
-        ("compute", f"{f['compute_s']:.1f} s", "", None), ("validate (GX)", f"{f['validate_s']:.1f} s", "", None),
+    save(NAME, figures)
+    console.print(goal_table(f"limit_enforcement benchmark ({args.accounts:,} accounts, {rows:,} rows)",
+                             goals(figures)))
+
+
+def goals(f: dict) -> list[GoalRow]:
+    return [
+        ("compute", f"{f['compute_s']:.1f} s", "", None),
+        ("validate (GX)", f"{f['validate_s']:.1f} s", "", None),
         ("publish", f"{f['publish_s']:.1f} s", "", None),
-        ("whole publish", f"{f['total_s']:.1f} s", "< 30 s", f["total_s"] < 30),
-        (f"lookup p50 ({len(ms):,} during {publishes} publishes)", f"{f['lookup_p50_ms']:.3f} ms", "", None),
+        (f"whole publish ({f['accounts']:,} accounts)", f"{f['total_s']:.1f} s", "< 30 s", f["total_s"] < 30),
+        (f"lookup p50 ({f['lookups']:,} during {f['publishes_during_lookups']} publishes)",
+         f"{f['lookup_p50_ms']:.3f} ms", "", None),
         ("lookup p99", f"{f['lookup_p99_ms']:.3f} ms", "< 2 ms", f["lookup_p99_ms"] < 2),
         ("longest lookup (blocked at most)", f"{f['lookup_max_ms']:.1f} ms", "< 100 ms", f["lookup_max_ms"] < 100),
-    ]:
-        table.add_row(name, value, goal, "" if met is None else ("yes" if met else "NO"))
-    console.print(table)
+    ]
 
 
 if __name__ == "__main__":

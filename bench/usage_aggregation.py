@@ -11,46 +11,21 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
-import os
-import platform
-import statistics
 import time
 from collections.abc import Callable
 from contextlib import closing
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from rich.console import Console
-from rich.table import Table
 
-from superlytics_usage import database, migrations, synthetic
+from common import GoalRow, fresh_database, goal_table, median_seconds, save
+from superlytics_usage import database, synthetic
 from superlytics_usage.plans import PlanCatalog, load_catalog
 from superlytics_usage.usage_aggregation import AggregationWindow, aggregate_usage
 
 MONTH = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
-RESULTS = Path(__file__).parent / "results" / "usage_aggregation.json"
+NAME = "usage_aggregation"
 console = Console()
-
-
-def median_seconds(action: Callable[[], object], runs: int) -> tuple[float, list[float]]:
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - started)
-    return statistics.median(timings), timings
-
-
-def fresh_database(name: str) -> str:
-    server = os.environ.get("DATABASE_URL") or database.embedded_server_url()
-    url = database.with_database(server, name)
-    database.drop_database(url)
-    database.ensure_database(url)
-    with closing(database.connect(url)) as conn:
-        migrations.create_app_schema(conn)
-        migrations.apply_migrations(conn)
-    return url
 
 
 def seeded(name: str, catalog: PlanCatalog, accounts: int, events: int) -> tuple[str, synthetic.Dataset]:
@@ -145,31 +120,23 @@ def main() -> None:
     figures.update(hourly_table_rows_small=small, hourly_table_rows_large=hourly_url_rows,
                    hourly_small_s=hourly_small, hourly_small_runs=small_runs, hourly_large_s=hourly_large,
                    hourly_large_runs=large_runs, hourly_large_vs_small=hourly_large / hourly_small)
-    figures["machine"] = f"{platform.node()} {os.cpu_count()} cores, {platform.python_version()}"
-    figures["measured_at"] = datetime.now(UTC).isoformat(timespec="seconds")  # wall-clock ok: a report stamp
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps(figures, indent=2) + "\n")
-    console.print(report(figures))
+    save(NAME, figures)
+    console.print(goal_table(f"usage_aggregation benchmark ({args.events:,} events, {args.accounts:,} accounts)",
+                             goals(figures)))
 
 
-def report(f: dict) -> Table:
-    table = Table(title=f"usage_aggregation benchmark ({f['events']:,} events, {f['accounts']:,} accounts)")
-    for column in ("measure", "measured", "goal", "met"):
-        table.add_column(column)
-    rows = [
-        ("bare floor: count(*) by website, type (median)", f"{f['floor_s']:.2f} s", "", ""),
-        ("full-month recompute (median)", f"{f['full_recompute_s']:.2f} s", "", ""),
+def goals(f: dict) -> list[GoalRow]:
+    return [
+        ("bare floor: count(*) by website, type (median)", f"{f['floor_s']:.2f} s", "", None),
+        ("full-month recompute (median)", f"{f['full_recompute_s']:.2f} s", "", None),
         ("full recompute / floor", f"{f['full_vs_floor']:.2f}x", "<= 1.5x", f["full_vs_floor"] <= 1.5),
-        (f"hourly run, {f['hourly_table_rows_small']:,} events in table", f"{f['hourly_small_s']:.3f} s", "", ""),
-        (f"hourly run, {f['hourly_table_rows_large']:,} events in table", f"{f['hourly_large_s']:.3f} s", "", ""),
+        (f"hourly run, {f['hourly_table_rows_small']:,} events in table", f"{f['hourly_small_s']:.3f} s", "", None),
+        (f"hourly run, {f['hourly_table_rows_large']:,} events in table", f"{f['hourly_large_s']:.3f} s", "", None),
         ("hourly large / small", f"{f['hourly_large_vs_small']:.2f}x", "<= 1.5x", f["hourly_large_vs_small"] <= 1.5),
-        ("seed's way, per event", f"{f['seed_way_s_per_event'] * 1e6:.1f} µs", "", ""),
-        ("pipeline, per event", f"{f['pipeline_s_per_event'] * 1e6:.3f} µs", "", ""),
+        ("seed's way, per event", f"{f['seed_way_s_per_event'] * 1e6:.1f} µs", "", None),
+        ("pipeline, per event", f"{f['pipeline_s_per_event'] * 1e6:.3f} µs", "", None),
         ("seed / pipeline", f"{f['seed_vs_pipeline']:.0f}x", ">= 200x", f["seed_vs_pipeline"] >= 200),
     ]
-    for name, measured, goal, met in rows:
-        table.add_row(name, measured, goal, "" if goal == "" else ("yes" if met else "NO"))
-    return table
 
 
 if __name__ == "__main__":

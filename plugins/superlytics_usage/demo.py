@@ -42,7 +42,8 @@ def seed(conn: Connection, spec: synthetic.GeneratorSpec, catalog: PlanCatalog
 
 def run_demo(conn: Connection, url: str, catalog: PlanCatalog, spec: synthetic.GeneratorSpec, as_of: datetime,
              console: Console) -> None:
-    """Seed, then run reconciliation, aggregation, enforcement and alerts for the hour ending at `as_of`."""
+    """Seed, then run reconciliation, aggregation, enforcement and alerts for the hour ending at `as_of`, and
+    retention as a dry run."""
     data, counts, applied = seed(conn, spec, catalog)
     console.print(f"migrations: {len(applied)} applied, schema current")
     console.print(f"seeded {counts['website_event']:,} events, {counts['session']:,} sessions, "
@@ -66,6 +67,8 @@ def run_demo(conn: Connection, url: str, catalog: PlanCatalog, spec: synthetic.G
         os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(sink.airflow_connection())
         local_airflow.run_dag("usage_alerts", as_of, log=DEMO_LOG)
     console.print(_emails_sent(sink))
+    run = local_airflow.run_dag("data_retention", as_of, {"dry_run": True}, log=DEMO_LOG)
+    console.print(_retention_preview(conn, catalog, run.run_id))
 
 
 def reset_demo_data(conn) -> None:
@@ -132,6 +135,23 @@ def _emails_sent(sink: SmtpSink, shown: int = 8) -> Table:
         table.add_row(str(message["To"]), str(message["Subject"]))
     if len(sink.messages) > shown:
         table.add_row("…", f"and {len(sink.messages) - shown} more")
+    return table
+
+
+def _retention_preview(conn, catalog: PlanCatalog, run_id: str) -> Table:
+    table = Table(title="data_retention dry run — what it would delete per plan (nothing was deleted)")
+    for column in ("plan", "window", "sites", "held", "events", "event data", "session data", "revenue",
+                   "sessions"):
+        table.add_column(column, justify="left" if column == "plan" else "right", no_wrap=True)
+    order = list(catalog.plans)
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/retention_preview"), {"run_id": run_id})
+        rows = sorted(cur.fetchall(), key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+    for plan_id, days, as_of, websites, held, *counts in rows:
+        window = "unknown" if days is None else "keep all" if is_unlimited(days) else f"{days} days"
+        table.add_row(plan_id, window, str(websites), str(held), *(f"{n:,}" for n in counts))
+        table.caption = f"rows created before {as_of:%Y-%m-%d %H:%M} UTC minus the window go; held or skipped " \
+                        "websites (cutoff jump, unknown plan) and why: billing.retention_audit"
     return table
 
 

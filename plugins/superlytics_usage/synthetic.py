@@ -516,11 +516,25 @@ class Builder:
         return self._add("session", session_id=self._id(), website_id=website, created_at=at)
 
     def event(self, website: str, at: datetime, *, event_type: int = 1, name: str | None = None,
-              session: str | None = None, count: int = 1) -> None:
+              session: str | None = None, count: int = 1) -> str:
+        """`count` events at `at` (each in a new session unless one is given); returns the last event's id."""
         for _ in range(count):
             sid = session or self.session(website, at)
-            self._add("website_event", event_id=self._id(), website_id=website, session_id=sid, visit_id=sid,
-                      created_at=at, url_path="/", event_type=event_type, event_name=name)
+            event_id = self._add("website_event", event_id=self._id(), website_id=website, session_id=sid,
+                                 visit_id=sid, created_at=at, url_path="/", event_type=event_type, event_name=name)
+        return event_id
+
+    def event_data(self, website: str, event: str, at: datetime) -> str:
+        return self._add("event_data", event_data_id=self._id(), website_id=website, website_event_id=event,
+                         data_key="value", data_type=2, number_value=1, created_at=at)
+
+    def session_data(self, website: str, session: str, at: datetime) -> str:
+        return self._add("session_data", session_data_id=self._id(), website_id=website, session_id=session,
+                         data_key="plan", data_type=1, string_value="trial", created_at=at)
+
+    def revenue(self, website: str, session: str, event: str, at: datetime) -> str:
+        return self._add("revenue", revenue_id=self._id(), website_id=website, session_id=session, event_id=event,
+                         event_name="purchase", currency="USD", revenue=9.99, created_at=at)
 
     def usage(self, user: str, at: datetime, kind: str = "api_call", count: int = 1) -> None:
         for _ in range(count):

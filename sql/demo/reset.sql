@@ -5,4 +5,4 @@ truncate public."user", public.team, public.team_user, public.website, public.se
          billing.usage_event, billing.account, billing.account_history, billing.quota_override,
          billing.usage_hourly, billing.usage_hour_coverage, billing.usage_record, billing.usage_gauge,
          billing.usage_run, billing.stripe_sync_run, billing.stripe_discrepancy, billing.enforcement,
-         billing.enforcement_candidate, billing.alert_log;
+         billing.enforcement_candidate, billing.alert_log, billing.data_retention_policy, billing.retention_audit;
