@@ -111,8 +111,14 @@ def main() -> None:
                       on_batch=lambda *batch: batches.append(batch))
     with closing(database.connect(url)) as conn, Inserter(url, "website_event") as inserter:
         retention_s = timed(lambda: apply_retention(conn, catalog, options))
+    with closing(database.connect(url)) as conn:  # retention's own connection keeps its statement_timeout
         left = conn.execute("select count(*) from website_event where created_at < %s", (cutoff,)).fetchone()[0]
     assert left == 0, f"{left} expired events survived retention"
+    steps = {name: {"rows": sum(b[1] for b in batches if b[0] == name),
+                    "seconds": sum(b[2] for b in batches if b[0] == name),
+                    "batches": sum(1 for b in batches if b[0] == name),
+                    "longest_ms": max((b[2] for b in batches if b[0] == name), default=0) * 1000}
+             for name in dict.fromkeys(b[0] for b in batches)}
     event_batches = [b for b in batches if b[0] == "website_event"]
     event_rows, event_s = sum(b[1] for b in event_batches), sum(b[2] for b in event_batches)
     all_rows = sum(b[1] for b in batches)
@@ -122,10 +128,13 @@ def main() -> None:
                    retention_event_rows_per_s=event_rows / event_s, batches=len(batches),
                    longest_batch_ms=max(b[2] for b in batches) * 1000,
                    batch_p50_ms=statistics.median(b[2] for b in batches) * 1000,
-                   rows_per_s_vs_plain=(event_rows / event_s) / (expired / plain_s),
+                   rows_per_s_vs_plain=(event_rows / event_s) / (expired / plain_s), steps=steps,
                    **inserter.figures("retention"))
     database.drop_database(url)
     save(NAME, figures)
+    for name, step in steps.items():
+        console.print(f"  {name}: {step['rows']:,} rows, {step['batches']} batches, {step['seconds']:.1f} s, "
+                      f"longest {step['longest_ms']:.0f} ms")
     console.print(goal_table(f"data_retention benchmark ({expired:,} expired of {args.events:,} events)",
                              goals(figures)))
 

@@ -7,10 +7,12 @@ on (a bad plans.yaml, a non-demo database) end the command with one line and exi
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
 import sys
 import time
-from contextlib import closing
+from contextlib import closing, suppress
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,8 +21,11 @@ from rich.console import Console
 from superlytics_usage import database, demo, local_airflow, migrations, synthetic
 from superlytics_usage.paths import AIRFLOW_STATE_DIR
 from superlytics_usage.plans import PlanCatalogError, load_catalog
+from superlytics_usage.smtp_sink import SmtpSink
+from superlytics_usage.stripe_standin import StripeStandIn
 
 console = Console(width=None if sys.stdout.isatty() else 110)
+AIRFLOW_OUTBOX = demo.OUTBOX.parent / "outbox-airflow"
 
 
 def cmd_migrate(args: argparse.Namespace) -> None:
@@ -38,9 +43,17 @@ def cmd_seed(args: argparse.Namespace) -> None:
     spec = _spec(args)
     started = time.perf_counter()
     with closing(database.connect(url)) as conn:
-        _, counts, _ = demo.seed(conn, spec, catalog)
+        if args.if_empty:
+            migrations.create_app_schema(conn)
+            if not demo.database_is_empty(conn):
+                console.print("the database already holds users: not seeding (--if-empty)")
+                return
+        data, counts, _ = demo.seed(conn, spec, catalog)
+    if args.stripe_state:
+        demo.write_stripe_state(data, catalog, args.stripe_state)
     console.print(f"seeded {counts['website_event']:,} events for {spec.accounts:,} accounts "
-                  f"in {time.perf_counter() - started:.1f}s")
+                  f"in {time.perf_counter() - started:.1f}s" +
+                  (f"; Stripe stand-in state in {args.stripe_state}" if args.stripe_state else ""))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -53,16 +66,27 @@ def cmd_demo(args: argparse.Namespace) -> None:
     with closing(database.connect(url)) as conn:
         demo.run_demo(conn, url, catalog, spec, args.at or spec.window_end, console)
     console.print(f"[green]demo finished in {time.perf_counter() - started:.0f}s.[/] "
-                  "Next: [bold]make airflow[/] opens the Airflow UI on this database at http://localhost:8080")
+                  "Next: [bold]make airflow[/] opens the Airflow UI on this database at http://localhost:8080 "
+                  "(with this Stripe stand-in and an SMTP sink; DAGs start paused, trigger them with their params "
+                  "forms)", soft_wrap=True)
 
 
 def cmd_airflow(_: argparse.Namespace) -> None:
+    """Airflow standalone on the demo database, with the demo's Stripe stand-in and a local SMTP sink, so a
+    manual run of any DAG from the UI works end to end. Ctrl-C stops all three."""
     venv_bin = Path(sys.executable).parent  # standalone starts its components as `airflow ...` from PATH
     local_airflow.configure(AIRFLOW_STATE_DIR / "demo", database.database_url())
     os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
-    console.print("Airflow UI: http://localhost:8080 (every local user is an admin; Ctrl-C stops it)")
-    airflow = str(venv_bin / "airflow")
-    os.execv(airflow, [airflow, "standalone"])
+    state = json.loads(demo.STRIPE_STATE.read_text()) if demo.STRIPE_STATE.exists() else None
+    with StripeStandIn(state) as stripe_standin, SmtpSink(outbox=AIRFLOW_OUTBOX) as sink:
+        os.environ["AIRFLOW_CONN_STRIPE_DEFAULT"] = json.dumps(stripe_standin.airflow_connection())
+        os.environ["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(sink.airflow_connection())
+        console.print(f"Airflow UI: http://localhost:8080 (every local user is an admin; Ctrl-C stops it). "
+                      f"Stripe stand-in {stripe_standin.url} "
+                      f"({'the demo state' if state else 'empty: run make demo first'}); "
+                      f"emails land in {AIRFLOW_OUTBOX}/", soft_wrap=True)
+        with suppress(KeyboardInterrupt):
+            subprocess.run([str(venv_bin / "airflow"), "standalone"], check=False)
 
 
 def cmd_stop_db(_: argparse.Namespace) -> None:
@@ -102,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
         sub.add_argument("--at", type=_utc, default=None,
                          help="run the pipeline for the hour ending here (default: the start of today, UTC)")
         sub.set_defaults(func=func)
+        if name == "seed":
+            sub.add_argument("--if-empty", action="store_true", help="seed only a database with no users")
+            sub.add_argument("--stripe-state", type=Path, help="also write the matching Stripe stand-in state here")
     commands.add_parser("airflow", help="Airflow standalone on localhost:8080").set_defaults(func=cmd_airflow)
     commands.add_parser("stop-db", help="stop the embedded PostgreSQL").set_defaults(func=cmd_stop_db)
     args = parser.parse_args(argv)

@@ -30,7 +30,8 @@ log = logging.getLogger(__name__)
 
 RETENTION_KEY = "dataRetentionDays"
 COUNTERS = ("website_event_rows", "event_data_rows", "session_data_rows", "revenue_rows", "session_rows")
-BATCH_TARGET_SECONDS = 0.2
+BATCH_TARGET_SECONDS = 0.1
+MAX_SPAN_GROWTH = 1.5
 LOCK_RETRIES = 3
 
 
@@ -248,8 +249,9 @@ def _run_batch(conn: Connection, statement: pgsql.Composable, params: dict) -> t
 
 
 def _next_span(span: int, elapsed: float) -> int:
-    """Halve-to-double the block span toward the target batch time."""
-    return max(1, int(span * min(2.0, max(0.5, BATCH_TARGET_SECONDS / max(elapsed, 1e-3)))))
+    """Steer the block span toward the target batch time: shrink as much as a slow batch says (at least
+    halve), grow by at most MAX_SPAN_GROWTH, because rows to delete are not spread evenly over blocks."""
+    return max(1, int(span * min(MAX_SPAN_GROWTH, max(0.5, BATCH_TARGET_SECONDS / max(elapsed, 1e-3)))))
 
 
 def _finish(conn: Connection, options: RetentionOptions, decision: WebsiteRetention, status: str,

@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from psycopg import Connection
 from rich.console import Console
@@ -23,6 +24,7 @@ from superlytics_usage.stripe_standin import StripeStandIn
 
 DEMO_LOG = AIRFLOW_STATE_DIR / "demo" / "dag-runs.log"
 OUTBOX = PROJECT_ROOT / ".demo" / "outbox"
+STRIPE_STATE = PROJECT_ROOT / ".demo" / "stripe_state.json"
 
 
 class DemoDatabaseError(RuntimeError):
@@ -49,18 +51,18 @@ def run_demo(conn: Connection, url: str, catalog: PlanCatalog, spec: synthetic.G
     console.print(f"seeded {counts['website_event']:,} events, {counts['session']:,} sessions, "
                   f"{counts['usage_event']:,} API calls and exports for {spec.accounts:,} accounts "
                   f"({spec.window_start:%Y-%m-%d} to {spec.window_end:%Y-%m-%d})")
-    console.print(_seed_summary(conn, list(catalog.plans)))
+    console.print(f"running every DAG once, in order, through dag.test() for the hour ending {as_of:%Y-%m-%d %H:%M} "
+                  "UTC (--at picks another)")
     local_airflow.configure(AIRFLOW_STATE_DIR / "demo", url)
-    with StripeStandIn(synthetic.stripe_state(data, catalog)) as stripe_standin:
-        os.environ["AIRFLOW_CONN_STRIPE_DEFAULT"] = json.dumps({
-            "conn_type": "generic", "password": "sk_test_demo", "extra": {"api_base": stripe_standin.url}})
+    with StripeStandIn(write_stripe_state(data, catalog, STRIPE_STATE)) as stripe_standin:
+        os.environ["AIRFLOW_CONN_STRIPE_DEFAULT"] = json.dumps(stripe_standin.airflow_connection())
         run = local_airflow.run_dag("stripe_reconciliation", as_of, log=DEMO_LOG)
     console.print(_stripe_summary(conn, run.run_id, stripe_standin.url))
     run = local_airflow.run_dag("usage_aggregation", as_of, log=DEMO_LOG)
     console.print(f"usage_aggregation: run {run.run_id} for {run.data_interval_start:%Y-%m-%d %H:%M} to "
                   f"{run.data_interval_end:%H:%M} UTC succeeded (task logs: {DEMO_LOG})")
-    console.print(_top_usage(conn, catalog, run.data_interval_end - timedelta(microseconds=1)))
     local_airflow.run_dag("limit_enforcement", as_of, log=DEMO_LOG)
+    console.print(_usage_per_plan(conn, catalog, run.data_interval_end - timedelta(microseconds=1)))
     console.print(_enforcement_examples(conn))
     shutil.rmtree(OUTBOX, ignore_errors=True)
     with SmtpSink(outbox=OUTBOX) as sink:
@@ -69,6 +71,21 @@ def run_demo(conn: Connection, url: str, catalog: PlanCatalog, spec: synthetic.G
     console.print(_emails_sent(sink))
     run = local_airflow.run_dag("data_retention", as_of, {"dry_run": True}, log=DEMO_LOG)
     console.print(_retention_preview(conn, catalog, run.run_id))
+
+
+def write_stripe_state(data: synthetic.Dataset, catalog: PlanCatalog, path: Path) -> dict:
+    """The Stripe objects matching a seeded dataset, kept in `path` so `make airflow` and the compose
+    stand-in serve the same Stripe the demo reconciled against."""
+    state = synthetic.stripe_state(data, catalog)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(state, default=str))
+    return state
+
+
+def database_is_empty(conn) -> bool:
+    with conn.cursor() as cur:
+        cur.execute(database.read_sql("demo/user_count"))
+        return cur.fetchone()[0] == 0
 
 
 def reset_demo_data(conn) -> None:
@@ -80,17 +97,6 @@ def reset_demo_data(conn) -> None:
             raise DemoDatabaseError(f"the database holds {real_users} non-synthetic user(s); "
                                     "the demo only reseeds databases it seeded itself")
         cur.execute(database.read_sql("demo/reset"))
-
-
-def _seed_summary(conn, plan_order: list[str]) -> Table:
-    table = Table(title="Seeded accounts by plan")
-    for column in ("plan", "accounts", "websites", "events", "page views", "API calls", "exports"):
-        table.add_column(column, justify="left" if column == "plan" else "right")
-    with conn.cursor() as cur:
-        cur.execute(database.read_sql("demo/seed_summary"))
-        for row in sorted(cur.fetchall(), key=lambda r: plan_order.index(r[0]) if r[0] in plan_order else 99):
-            table.add_row(row[0], *(f"{v:,}" for v in row[1:]))
-    return table
 
 
 def _stripe_summary(conn, run_id: str, url: str) -> Table:
@@ -110,19 +116,19 @@ def _stripe_summary(conn, run_id: str, url: str) -> Table:
     return table
 
 
-def _top_usage(conn, catalog: PlanCatalog, as_of: datetime, top: int = 10) -> Table:
-    table = Table(title=f"Top accounts by share of their page-view limit, period open at {as_of:%Y-%m-%d %H:%M} UTC")
-    for column in ("account", "plan", "period", "page views", "of limit", "custom events", "API calls",
-                   "exports", "peak users"):
-        table.add_column(column, justify="right" if column not in ("account", "plan", "period") else "left")
-    params = {"as_of": as_of, "top": top, "plan_ids": list(catalog.plans),
-              "page_view_limits": [p.limits["pageViews"] for p in catalog.plans.values()]}
+def _usage_per_plan(conn, catalog: PlanCatalog, as_of: datetime) -> Table:
+    table = Table(title=f"Usage per plan, billing periods open at {as_of:%Y-%m-%d %H:%M} UTC",
+                  caption="near / over: accounts the published snapshot flags at 80 percent or over a period limit")
+    for column in ("plan", "accounts", "page views", "custom events", "API calls", "exports", "peak users",
+                   "near", "over"):
+        table.add_column(column, justify="left" if column == "plan" else "right")
+    order = list(catalog.plans)
+    period_keys = [key for key, metric in catalog.metrics.items() if metric.kind in ("counter", "peak")]
     with conn.cursor() as cur:
-        cur.execute(database.read_sql("demo/top_usage"), params)
-        for name, plan_id, start, end, views, limit, custom, api, exports, peak in cur.fetchall():
-            share = "unlimited" if is_unlimited(limit) else f"{views / limit:.0%}" if limit else "blocked"
-            table.add_row(name, plan_id, f"{start:%m-%d}→{end:%m-%d}", f"{views:,}", share, str(custom),
-                          f"{api:,}", str(exports), str(peak))
+        cur.execute(database.read_sql("demo/usage_per_plan"), {"as_of": as_of, "period_keys": period_keys})
+        rows = sorted(cur.fetchall(), key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+    for plan_id, *numbers in rows:
+        table.add_row(plan_id, *(f"{n:,}" for n in numbers))
     return table
 
 

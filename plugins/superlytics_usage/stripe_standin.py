@@ -53,6 +53,10 @@ class StripeStandIn:
         host, port = self._server.server_address[:2]
         return f"http://{host}:{port}"
 
+    def airflow_connection(self, api_key: str = "sk_test_standin") -> dict:
+        """The `stripe_default` Connection for this stand-in: the key as password, the URL as `api_base`."""
+        return {"conn_type": "generic", "password": api_key, "extra": {"api_base": self.url}}
+
     def fail(self, path: str, *faults: Fault) -> None:
         """Answer the next requests to `path` with these faults, in order."""
         self.faults[path].extend(faults)
@@ -142,9 +146,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=12111)
     parser.add_argument("--state", type=Path, help="JSON with customers, subscriptions, checkout_sessions")
     args = parser.parse_args()
-    state = json.loads(args.state.read_text()) if args.state else None
+    state = json.loads(args.state.read_text()) if args.state and args.state.exists() else None
     server = StripeStandIn(state, host=args.host, port=args.port)
-    print(f"Stripe stand-in on {server.url}", flush=True)
+    served = f"state from {args.state}" if state is not None else "no objects (state file absent)"
+    print(f"Stripe stand-in on {server.url}, {served}", flush=True)
     server._server.serve_forever()
 
 
