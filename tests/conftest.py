@@ -50,8 +50,10 @@ def database_url(server_url: str) -> Iterator[str]:
         os.environ[f"AIRFLOW_CONN_{POSTGRES_CONN_ID.upper()}"] = database.airflow_connection(url)
         yield url
     finally:
-        assert database.database_name(url).startswith(TEST_DATABASE_PREFIX)
-        database.drop_database(url)
+        # the demo under test (test_cli) keeps Airflow's metadata in a database next to this one
+        for created in (url, database.airflow_metadata_database(url)):
+            assert database.database_name(created).startswith(TEST_DATABASE_PREFIX)
+            database.drop_database(created)
 
 
 @pytest.fixture

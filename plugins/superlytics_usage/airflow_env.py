@@ -13,15 +13,17 @@ from superlytics_usage.paths import PROJECT_ROOT
 POSTGRES_CONN_ID = "superlytics_postgres"
 
 
-def airflow_environment(home: Path, database_url: str | None = None) -> dict[str, str]:
-    """Airflow's settings for this project; with a database URL, also the pipeline's Connection."""
+def airflow_environment(home: Path, database_url: str | None = None, metadata_url: str | None = None
+                        ) -> dict[str, str]:
+    """Airflow's settings for this project; with a database URL, also the pipeline's Connection. Airflow's
+    metadata lives at `metadata_url`, else in SQLite under `home` (enough for dag.test() in tests)."""
     home.mkdir(parents=True, exist_ok=True)
     settings = {
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__CORE__DAGS_FOLDER": str(PROJECT_ROOT / "dags"),
         "AIRFLOW__CORE__PLUGINS_FOLDER": str(PROJECT_ROOT / "plugins"),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url or f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS": "True",
         "AIRFLOW__API__PORT": "8080",
     }

@@ -130,9 +130,16 @@ def airflow_connection(url: str) -> str:
     })
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The same database as a SQLAlchemy URL on psycopg 3 (what Great Expectations connects with)."""
-    return make_url(url).set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+def airflow_metadata_database(url: str) -> str:
+    """Airflow's own metadata database for the demo and `make airflow`: `<database>_airflow` on the same
+    server. PostgreSQL, not SQLite, because standalone's scheduler and a CLI backfill write at once."""
+    return with_database(url, f"{database_name(url)}_airflow")
+
+
+def sqlalchemy_url(url: str, driver: str = "psycopg") -> str:
+    """The same database as a SQLAlchemy URL: psycopg 3 for Great Expectations, psycopg2 for Airflow's
+    metadata (its documented driver)."""
+    return make_url(url).set(drivername=f"postgresql+{driver}").render_as_string(hide_password=False)
 
 
 def url_from_connection(host: str, port: int | None, login: str, password: str | None, database: str) -> str:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from superlytics_usage.airflow_env import airflow_environment
+from superlytics_usage.database import airflow_metadata_database, ensure_database, sqlalchemy_url
 from superlytics_usage.paths import PROJECT_ROOT
 
 
@@ -24,8 +25,11 @@ class DagRunFailed(RuntimeError):
 
 
 def configure(home: Path, database_url: str) -> None:
-    """Point this process's Airflow at the project and migrate its SQLite metadata database."""
-    os.environ.update(airflow_environment(home, database_url))
+    """Point this process's Airflow at the project, with its metadata in PostgreSQL next to the pipeline's
+    database (so `make airflow` shows the demo's runs), and migrate that metadata database."""
+    metadata = airflow_metadata_database(database_url)
+    ensure_database(metadata)
+    os.environ.update(airflow_environment(home, database_url, sqlalchemy_url(metadata, driver="psycopg2")))
     migrate_metadata()
 
 
