@@ -132,7 +132,9 @@ def _usage_per_plan(conn, catalog: PlanCatalog, as_of: datetime) -> Table:
     return table
 
 
-def _emails_sent(sink: SmtpSink, shown: int = 8) -> Table:
+def _emails_sent(sink: SmtpSink, shown: int = 8) -> Table | str:
+    if not sink.messages:
+        return "Usage alert emails sent to the local SMTP sink: none (no account crossed a threshold this run)"
     table = Table(title=f"Usage alert emails sent to the local SMTP sink: {len(sink.messages)}",
                   caption=f"each message and its HTML part (open in a browser) are in {OUTBOX}/")
     for column in ("to", "subject"):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import os
 from datetime import UTC, datetime, timedelta
+from unittest import mock
 
 import pytest
 
 from conftest import dag_for_test
 from superlytics_usage import synthetic
+from superlytics_usage.smtp_sink import SmtpSink
 
 AS_OF = datetime(2026, 12, 1, 2, tzinfo=UTC)  # the run's data interval end: windows count back from here
 SECOND = timedelta(seconds=1)
@@ -18,6 +22,14 @@ RAW_TABLES = ("website_event", "event_data", "session_data", "revenue", "session
 def dag(airflow_db):
     """A fresh DAG per test: dag.test(run_conf=...) leaves the conf's params on the DAG object."""
     return dag_for_test("data_retention")
+
+
+@pytest.fixture
+def operators():
+    """The SMTP server a failed task's notice (SmtpNotifier) goes to."""
+    with SmtpSink() as sink, mock.patch.dict(os.environ, {
+            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(sink.airflow_connection())}):
+        yield sink
 
 
 def run(dag, conf=None, as_of=AS_OF):
@@ -257,7 +269,7 @@ def test_the_per_run_cap_stops_deleting_and_the_next_run_resumes(dag, db):
     assert orphans(db) == dict.fromkeys(("event_data", "revenue", "website_event", "session_data"), 0)
 
 
-def test_a_cutoff_jump_is_held_until_forced(dag, db):
+def test_a_cutoff_jump_is_held_until_forced(dag, db, operators):
     b = synthetic.Builder()
     s = site(b, "professional")
     s.visit(ago(100))
@@ -276,6 +288,8 @@ def test_a_cutoff_jump_is_held_until_forced(dag, db):
 
     state, _ = run(dag, {"force_websites": ["00000000-0000-4000-8000-000000000000"]}, as_of=tomorrow)
     assert state == "failed"  # an approval naming no website is refused, not ignored
+    (notice,) = operators.messages
+    assert "data_retention.apply_retention failed" in notice["Subject"]
     assert remaining(db, "website_event", s.website) == 2
 
     assert run(dag, {"force_websites": [s.website]}, as_of=tomorrow)[0] == "success"
@@ -287,7 +301,7 @@ def test_a_cutoff_jump_is_held_until_forced(dag, db):
     assert audit(db, s.website)[-1]["status"] == "done"
 
 
-def test_a_crash_midway_then_a_rerun_loses_nothing_and_leaves_nothing(dag, db):
+def test_a_crash_midway_then_a_rerun_loses_nothing_and_leaves_nothing(dag, db, operators):
     b = synthetic.Builder()
     s = site(b, "free")
     expired = [s.visit(ago(31) - timedelta(minutes=m)) for m in range(30)]
@@ -300,6 +314,7 @@ def test_a_crash_midway_then_a_rerun_loses_nothing_and_leaves_nothing(dag, db):
 
     state, tasks = run(dag)
     assert (state, tasks) == ("failed", {"apply_retention": "failed"})
+    assert len(operators.messages) == 1  # the operators were told
     assert remaining(db, "website_event", s.website) == 20  # the events' batches had committed
     assert remaining(db, "session", s.website) == 50
     (crashed,) = audit(db, s.website)
