@@ -67,8 +67,8 @@ def test_a_locked_row_makes_a_batch_give_way_and_retry(db, catalog, database_url
 
 def test_inserts_into_website_event_keep_flowing_during_a_run(db, catalog, database_url):
     website = free_site_with_old_events(db, same_instant=0, spread=3000)
-    waits: list[float] = []
-    done = threading.Event()
+    inserts: list[tuple[float, float]] = []  # (started, seconds waited)
+    running, done = threading.Event(), threading.Event()
 
     def insert_new_events():
         b = synthetic.Builder(seed=99)
@@ -80,15 +80,22 @@ def test_inserts_into_website_event_keep_flowing_during_a_run(db, catalog, datab
                 other.execute("insert into website_event (event_id, website_id, session_id, visit_id, created_at, "
                               "url_path) values (%(event_id)s, %(website_id)s, %(session_id)s, %(visit_id)s, "
                               "%(created_at)s, '/')", row)
-                waits.append(time.monotonic() - began)
+                inserts.append((began, time.monotonic() - began))
+                running.set()
 
     inserter = threading.Thread(target=insert_new_events)
     inserter.start()
     try:
+        assert running.wait(10)
+        started = time.monotonic()
         (decision,) = apply_retention(db, catalog, options(batch_size=100))
+        finished = time.monotonic()
     finally:
         done.set()
         inserter.join()
 
     assert decision.rows["website_event_rows"] == 3000
-    assert len(waits) > 10 and max(waits) < 1.0
+    during = [waited for began, waited in inserts if started <= began <= finished]
+    assert during and max(waited for _, waited in inserts) < 1.0
+    assert db.execute("select count(*) from website_event where website_id = %s and created_at = %s",
+                      (website, AS_OF)).fetchone()[0] == len(inserts)  # every insert landed, none was deleted

@@ -160,14 +160,14 @@ def apply_retention(conn: Connection, catalog: PlanCatalog, options: RetentionOp
         budget -= _delete_step(conn, options, step, budget, max_cutoff)
         if budget <= 0:
             break
-    left = {d.website_id: d for d in pending}
     if budget <= 0:
-        _count_expired(conn, pending)
-        left = {d.website_id: d for d in pending if d.total_rows}
+        _count_expired(conn, pending)  # what is still left, per website
     for decision in pending:
-        capped = decision.website_id in left and budget <= 0
-        _finish(conn, options, decision, "capped" if capped else "done",
-                f"per-run cap of {options.max_rows} rows reached" if capped else decision.reason)
+        if budget <= 0 and decision.total_rows:
+            decision.status, decision.reason = "capped", f"per-run cap of {options.max_rows} rows reached"
+        else:
+            decision.status = "done"
+    _finish(conn, options, pending)
     return decisions
 
 
@@ -212,7 +212,7 @@ def _delete_step(conn: Connection, options: RetentionOptions, step: Step, budget
     block, deleted, batches, started = 0, 0, 0, time.monotonic()
     while block < blocks and deleted < budget:
         began = time.monotonic()
-        parents, children = _run_batch(conn, statement, {
+        parents, children, block_to = _run_batch(conn, statement, {
             "block_from": block, "block_to": block + span, "max_cutoff": max_cutoff, "max_rows": budget - deleted,
             "run_id": options.run_id})
         elapsed = time.monotonic() - began
@@ -220,8 +220,8 @@ def _delete_step(conn: Connection, options: RetentionOptions, step: Step, budget
             options.on_batch(step.name, parents + children, elapsed)
         deleted += parents + children
         batches += 1
-        block += span
-        span = _next_span(span, elapsed)
+        span = _next_span(block_to - block, elapsed)
+        block = block_to
         if batches % 100 == 0:
             log.info("retention %s: block %d of %d, %d rows deleted in %d batches", step.name, block, blocks,
                      deleted, batches)
@@ -230,35 +230,39 @@ def _delete_step(conn: Connection, options: RetentionOptions, step: Step, budget
     return deleted
 
 
-def _run_batch(conn: Connection, statement: pgsql.Composable, params: dict) -> tuple[int, int]:
-    """One autocommitted batch. A lock wait or a slow statement past the session's timeouts is retried on
-    the same blocks after a pause; after LOCK_RETRIES the error propagates (a rerun walks again)."""
+def _run_batch(conn: Connection, statement: pgsql.Composable, params: dict) -> tuple[int, int, int]:
+    """One autocommitted batch; returns (rows, child rows, the block it ended before). A batch that waited
+    past `lock_timeout` or ran past `statement_timeout` rolled back whole; it is retried over half the blocks
+    after a pause, and after LOCK_RETRIES the error propagates (a rerun walks again)."""
     for attempt in range(1, LOCK_RETRIES + 1):
         try:
             with conn.cursor() as cur:
                 cur.execute(statement, params)
                 parents, children = cur.fetchone()
-                return int(parents), int(children)
+                return int(parents), int(children), params["block_to"]
         except (psycopg.errors.LockNotAvailable, psycopg.errors.QueryCanceled) as exc:
             if attempt == LOCK_RETRIES:
                 raise
-            log.warning("retention batch over blocks %d..%d gave way (%s); retrying", params["block_from"],
-                        params["block_to"], type(exc).__name__)
+            span = params["block_to"] - params["block_from"]
+            params = {**params, "block_to": params["block_from"] + max(1, span // 2)}
+            log.warning("retention batch over %d blocks from %d gave way (%s); retrying over %d", span,
+                        params["block_from"], type(exc).__name__, params["block_to"] - params["block_from"])
             time.sleep(attempt)
     raise AssertionError("unreachable")
 
 
 def _next_span(span: int, elapsed: float) -> int:
-    """Steer the block span toward the target batch time: shrink as much as a slow batch says (at least
-    halve), grow by at most MAX_SPAN_GROWTH, because rows to delete are not spread evenly over blocks."""
-    return max(1, int(span * min(MAX_SPAN_GROWTH, max(0.5, BATCH_TARGET_SECONDS / max(elapsed, 1e-3)))))
+    """Steer the block span toward the target batch time: shrink as far as a slow batch says, grow by at
+    most MAX_SPAN_GROWTH, because the rows to delete are not spread evenly over the blocks."""
+    return max(1, int(span * min(MAX_SPAN_GROWTH, BATCH_TARGET_SECONDS / max(elapsed, 1e-3))))
 
 
-def _finish(conn: Connection, options: RetentionOptions, decision: WebsiteRetention, status: str,
-            reason: str | None) -> None:
-    decision.status, decision.reason = status, reason
+def _finish(conn: Connection, options: RetentionOptions, finished: list[WebsiteRetention]) -> None:
+    """Close the websites' audit rows (and mark finished cleanups in the policy); read back their counts."""
+    by_id = {d.website_id: d for d in finished}
     with conn.transaction(), conn.cursor() as cur:
-        cur.execute(read_sql("retention/website_finish"), {"run_id": options.run_id,
-                                                            "website_id": decision.website_id,
-                                                            "status": status, "reason": reason})
-        decision.rows = dict(zip(COUNTERS, map(int, cur.fetchone()), strict=True))
+        cur.execute(read_sql("retention/website_finish"), {
+            "run_id": options.run_id, "website_ids": list(by_id), "statuses": [d.status for d in finished],
+            "reasons": [d.reason for d in finished]})
+        for website_id, *counts in cur.fetchall():
+            by_id[website_id].rows = dict(zip(COUNTERS, map(int, counts), strict=True))
