@@ -8,13 +8,13 @@ failed payment or a reconciliation mistake cannot delete a paying customer's his
 whose plan is not in `plans.yaml` are skipped and reported. The cutoff is the run's data interval end
 minus the window: rows created before it go.
 
-**What goes**, children first (Umami has no foreign keys): `event_data`, `revenue`, `website_event` (with
-any event data still attached), `session_data`, then sessions older than the cutoff with no event left.
-Usage records, accounts, reports and every `billing` table stay.
+**What goes**, children first (Umami has no foreign keys): `event_data` (older than the cutoff, or attached
+to an older event), `revenue`, `website_event`, `session_data`, then sessions older than the cutoff with no
+event left (with their session data). Usage records, accounts, reports and every `billing` table stay.
 
-**Gently**: batches by index range, each one short autocommitted statement under `lock_timeout` 1 s and
-`statement_timeout` 10 s, sized toward 200 ms; the app's inserts keep flowing. A crashed run resumes on
-rerun from what committed.
+**Gently**: each raw table is walked once in block ranges (the reads of one sequential scan), each batch
+one short autocommitted statement under `lock_timeout` 1 s and `statement_timeout` 10 s, sized toward
+100 ms; the app's inserts keep flowing. A crashed run resumes on rerun from what committed.
 
 **Safety**: `dry_run` reports per website what would go and deletes nothing. At most `max_rows` rows per run
 (default `retention.max_rows_per_run`). A website whose cutoff moved forward more than
