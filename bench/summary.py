@@ -55,7 +55,7 @@ def main() -> None:
         table.add_column(column)
     for row in rows:
         table.add_row(*row)
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 130).print(table)
     lines = ["| benchmark | measure | goal | measured | met | measured at (UTC) |", "|---|---|---|---|---|---|"]
     lines += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
     (RESULTS_DIR / "summary.md").write_text("\n".join(lines) + "\n")
