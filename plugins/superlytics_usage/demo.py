@@ -83,6 +83,7 @@ def write_stripe_state(data: synthetic.Dataset, catalog: PlanCatalog, path: Path
 
 
 def database_is_empty(conn) -> bool:
+    """No app users at all: `seed --if-empty` (the compose init job) seeds only then."""
     with conn.cursor() as cur:
         cur.execute(database.read_sql("demo/user_count"))
         return cur.fetchone()[0] == 0
@@ -116,17 +117,22 @@ def _stripe_summary(conn, run_id: str, url: str) -> Table:
     return table
 
 
+def _in_catalogue_order(rows: list[tuple], catalog: PlanCatalog) -> list[tuple]:
+    """Rows keyed by plan id (first column) in plans.yaml's order; unknown plans last."""
+    order = list(catalog.plans)
+    return sorted(rows, key=lambda row: order.index(row[0]) if row[0] in order else len(order))
+
+
 def _usage_per_plan(conn, catalog: PlanCatalog, as_of: datetime) -> Table:
     table = Table(title=f"Usage per plan, billing periods open at {as_of:%Y-%m-%d %H:%M} UTC",
                   caption="near / over: accounts the published snapshot flags at 80 percent or over a period limit")
     for column in ("plan", "accounts", "page views", "custom events", "API calls", "exports", "peak users",
                    "near", "over"):
         table.add_column(column, justify="left" if column == "plan" else "right")
-    order = list(catalog.plans)
     period_keys = [key for key, metric in catalog.metrics.items() if metric.kind in ("counter", "peak")]
     with conn.cursor() as cur:
         cur.execute(database.read_sql("demo/usage_per_plan"), {"as_of": as_of, "period_keys": period_keys})
-        rows = sorted(cur.fetchall(), key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+        rows = _in_catalogue_order(cur.fetchall(), catalog)
     for plan_id, *numbers in rows:
         table.add_row(plan_id, *(f"{n:,}" for n in numbers))
     return table
@@ -151,10 +157,9 @@ def _retention_preview(conn, catalog: PlanCatalog, run_id: str) -> Table:
     for column in ("plan", "window", "sites", "held", "events", "event data", "session data", "revenue",
                    "sessions"):
         table.add_column(column, justify="left" if column == "plan" else "right", no_wrap=True)
-    order = list(catalog.plans)
     with conn.cursor() as cur:
         cur.execute(database.read_sql("demo/retention_preview"), {"run_id": run_id})
-        rows = sorted(cur.fetchall(), key=lambda r: order.index(r[0]) if r[0] in order else len(order))
+        rows = _in_catalogue_order(cur.fetchall(), catalog)
     for plan_id, days, as_of, websites, held, *counts in rows:
         window = "unknown" if days is None else "keep all" if is_unlimited(days) else f"{days} days"
         table.add_row(plan_id, window, str(websites), str(held), *(f"{n:,}" for n in counts))
