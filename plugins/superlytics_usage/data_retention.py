@@ -160,6 +160,7 @@ def apply_retention(conn: Connection, catalog: PlanCatalog, options: RetentionOp
         budget -= _delete_step(conn, options, step, budget, max_cutoff)
         if budget <= 0:
             break
+    conn.execute(read_sql("retention/delete_limits_reset"))
     if budget <= 0:
         _count_expired(conn, pending)  # what is still left, per website
     for decision in pending:
