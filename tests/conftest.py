@@ -7,11 +7,13 @@ never touch a database it did not create. Airflow's metadata is SQLite under `.a
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from collections.abc import Iterator
-from contextlib import closing
+from contextlib import closing, contextmanager, nullcontext
 from pathlib import Path
+from unittest import mock
 
 import pytest
 
@@ -26,6 +28,7 @@ os.environ.update({**airflow_environment(TEST_AIRFLOW_HOME), "AIRFLOW__CORE__UNI
 
 from superlytics_usage import database, migrations  # noqa: E402
 from superlytics_usage.plans import PlanCatalog, load_catalog  # noqa: E402
+from superlytics_usage.smtp_sink import SmtpSink  # noqa: E402
 
 APP_TABLES = ('"user"', "team", "team_user", "website", "session", "website_event", "event_data", "session_data",
               "revenue", "report")
@@ -87,3 +90,20 @@ def dag_for_test(dag_id: str):
     from superlytics_usage.local_airflow import load_dag
 
     return load_dag(dag_id)
+
+
+@contextmanager
+def smtp_default(*, listening: bool = True) -> Iterator[SmtpSink]:
+    """A real SMTP server on loopback as Airflow's `smtp_default` Connection while the block runs; with
+    listening=False nothing answers on its port (an outage)."""
+    sink = SmtpSink()
+    with sink if listening else nullcontext(sink), mock.patch.dict(os.environ, {
+            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(sink.airflow_connection())}):
+        yield sink
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    """What the DAGs under test email (customers, and operators on a failed task) lands here."""
+    with smtp_default() as sink:
+        yield sink

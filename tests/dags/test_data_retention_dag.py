@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime, timedelta
-from unittest import mock
 
 import pytest
 
 from conftest import dag_for_test
 from superlytics_usage import synthetic
-from superlytics_usage.smtp_sink import SmtpSink
 
 AS_OF = datetime(2026, 12, 1, 2, tzinfo=UTC)  # the run's data interval end: windows count back from here
 SECOND = timedelta(seconds=1)
@@ -22,14 +18,6 @@ RAW_TABLES = ("website_event", "event_data", "session_data", "revenue", "session
 def dag(airflow_db):
     """A fresh DAG per test: dag.test(run_conf=...) leaves the conf's params on the DAG object."""
     return dag_for_test("data_retention")
-
-
-@pytest.fixture
-def operators():
-    """The SMTP server a failed task's notice (SmtpNotifier) goes to."""
-    with SmtpSink() as sink, mock.patch.dict(os.environ, {
-            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(sink.airflow_connection())}):
-        yield sink
 
 
 def run(dag, conf=None, as_of=AS_OF):
@@ -80,19 +68,21 @@ def audit(db, website: str) -> list[dict]:
     return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
 
 
+ORPHAN_CHECKS = {  # rows whose parent is gone: what a careless delete leaves behind without foreign keys
+    "event_data": "select count(*) from event_data d where not exists "
+                  "(select from website_event e where e.event_id = d.website_event_id)",
+    "revenue": "select count(*) from revenue r where not exists "
+               "(select from website_event e where e.event_id = r.event_id)",
+    "website_event": "select count(*) from website_event e where not exists "
+                     "(select from session s where s.session_id = e.session_id)",
+    "session_data": "select count(*) from session_data d where not exists "
+                    "(select from session s where s.session_id = d.session_id)",
+}
+NO_ORPHANS = dict.fromkeys(ORPHAN_CHECKS, 0)
+
+
 def orphans(db) -> dict[str, int]:
-    """Rows whose parent is gone: what a careless delete leaves behind in a schema without foreign keys."""
-    checks = {
-        "event_data": "select count(*) from event_data d where not exists "
-                      "(select from website_event e where e.event_id = d.website_event_id)",
-        "revenue": "select count(*) from revenue r where not exists "
-                   "(select from website_event e where e.event_id = r.event_id)",
-        "website_event": "select count(*) from website_event e where not exists "
-                         "(select from session s where s.session_id = e.session_id)",
-        "session_data": "select count(*) from session_data d where not exists "
-                        "(select from session s where s.session_id = d.session_id)",
-    }
-    return {name: db.execute(query).fetchone()[0] for name, query in checks.items()}
+    return {name: db.execute(query).fetchone()[0] for name, query in ORPHAN_CHECKS.items()}
 
 
 @pytest.mark.parametrize("plan, days", [("free", 30), ("starter", 90), ("professional", 365),
@@ -116,7 +106,7 @@ def test_each_plans_window_at_its_boundary(dag, db, plan, days):
     policy = db.execute("select retention_days, cutoff, last_cleanup_at is not null from "
                         "billing.data_retention_policy where website_id = %s", (s.website,)).fetchone()
     assert policy == (days, cutoff, True)
-    assert orphans(db) == dict.fromkeys(("event_data", "revenue", "website_event", "session_data"), 0)
+    assert orphans(db) == NO_ORPHANS
 
 
 @pytest.mark.parametrize("plan", ["enterprise", "lifetime_professional"])
@@ -203,7 +193,7 @@ def test_no_orphans_and_sessions_with_events_inside_the_window_stay(dag, db):
     sessions = {r[0] for r in db.execute("select session_id::text from session where website_id = %s",
                                          (s.website,))}
     assert straddling in sessions and old_only not in sessions
-    assert orphans(db) == dict.fromkeys(("event_data", "revenue", "website_event", "session_data"), 0)
+    assert orphans(db) == NO_ORPHANS
 
 
 def test_billing_history_and_reports_are_never_touched(dag, db):
@@ -261,15 +251,15 @@ def test_the_per_run_cap_stops_deleting_and_the_next_run_resumes(dag, db):
     assert "cap of 50 rows" in audit(db, sites[0].website)[0]["reason"]
     total = sum(remaining(db, t, s.website) for t in RAW_TABLES for s in sites)
     assert total == 3 * 9 * 5 - 50
-    assert orphans(db) == dict.fromkeys(("event_data", "revenue", "website_event", "session_data"), 0)  # children first
+    assert orphans(db) == NO_ORPHANS  # children first
 
     assert run(dag, {"max_rows": None}, as_of=AS_OF + timedelta(days=1))[0] == "success"
     assert [remaining(db, "website_event", s.website) for s in sites] == [1, 1, 1]
     assert [audit(db, s.website)[-1]["status"] for s in sites] == ["done"] * 3
-    assert orphans(db) == dict.fromkeys(("event_data", "revenue", "website_event", "session_data"), 0)
+    assert orphans(db) == NO_ORPHANS
 
 
-def test_a_cutoff_jump_is_held_until_forced(dag, db, operators):
+def test_a_cutoff_jump_is_held_until_forced(dag, db, smtp_sink):
     b = synthetic.Builder()
     s = site(b, "professional")
     s.visit(ago(100))
@@ -288,7 +278,7 @@ def test_a_cutoff_jump_is_held_until_forced(dag, db, operators):
 
     state, _ = run(dag, {"force_websites": ["00000000-0000-4000-8000-000000000000"]}, as_of=tomorrow)
     assert state == "failed"  # an approval naming no website is refused, not ignored
-    (notice,) = operators.messages
+    (notice,) = smtp_sink.messages
     assert "data_retention.apply_retention failed" in notice["Subject"]
     assert remaining(db, "website_event", s.website) == 2
 
@@ -301,7 +291,7 @@ def test_a_cutoff_jump_is_held_until_forced(dag, db, operators):
     assert audit(db, s.website)[-1]["status"] == "done"
 
 
-def test_a_crash_midway_then_a_rerun_loses_nothing_and_leaves_nothing(dag, db, operators):
+def test_a_crash_midway_then_a_rerun_loses_nothing_and_leaves_nothing(dag, db, smtp_sink):
     b = synthetic.Builder()
     s = site(b, "free")
     expired = [s.visit(ago(31) - timedelta(minutes=m)) for m in range(30)]
@@ -314,7 +304,7 @@ def test_a_crash_midway_then_a_rerun_loses_nothing_and_leaves_nothing(dag, db, o
 
     state, tasks = run(dag)
     assert (state, tasks) == ("failed", {"apply_retention": "failed"})
-    assert len(operators.messages) == 1  # the operators were told
+    assert len(smtp_sink.messages) == 1  # the operators were told
     assert remaining(db, "website_event", s.website) == 20  # the events' batches had committed
     assert remaining(db, "session", s.website) == 50
     (crashed,) = audit(db, s.website)
@@ -325,7 +315,7 @@ def test_a_crash_midway_then_a_rerun_loses_nothing_and_leaves_nothing(dag, db, o
 
     assert event_ids(db, s.website) == kept and not set(expired) & event_ids(db, s.website)
     assert {t: remaining(db, t, s.website) for t in RAW_TABLES} == dict.fromkeys(RAW_TABLES, 20)
-    assert orphans(db) == dict.fromkeys(("event_data", "revenue", "website_event", "session_data"), 0)
+    assert orphans(db) == NO_ORPHANS
     rows = audit(db, s.website)
     assert rows[-1]["status"] == "done"
     assert sum(r["session_rows"] for r in rows) == 30 and sum(r["website_event_rows"] for r in rows) == 30
@@ -348,4 +338,4 @@ def test_a_dry_run_reports_exactly_what_the_real_run_then_deletes(dag, db, catal
            {w: counts for w, (status, counts) in real.items() if status == "done"}
     assert sum(sum(counts) for _, counts in real.values()) > 300  # plenty went: the comparison means something
     assert {status for status, _ in real.values()} >= {"done", "kept"}
-    assert orphans(db) == dict.fromkeys(("event_data", "revenue", "website_event", "session_data"), 0)
+    assert orphans(db) == NO_ORPHANS

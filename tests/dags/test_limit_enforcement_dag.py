@@ -3,19 +3,15 @@ quality gate, an atomic publish under a concurrent reader, and the app role's vi
 
 from __future__ import annotations
 
-import json
-import os
 import threading
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from unittest import mock
 
 import psycopg
 import pytest
 
-from conftest import dag_for_test
+from conftest import dag_for_test, smtp_default
 from superlytics_usage import synthetic
-from superlytics_usage.smtp_sink import SmtpSink
 
 THROUGH = datetime(2026, 11, 20, tzinfo=UTC)
 MONTH = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
@@ -122,8 +118,7 @@ def test_quality_gate_failure_publishes_nothing(db, dag, accounts):
         before = cur.fetchone()
     with db.transaction(), db.cursor() as cur:  # an account on a plan the catalogue does not know
         cur.execute("update \"user\" set plan_id = 'gold' where user_id = %s", (accounts["pro"],))
-    with SmtpSink() as operators, mock.patch.dict(os.environ, {
-            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(operators.airflow_connection())}):
+    with smtp_default() as operators:
         dag_run, states = run(dag)
     (alert,) = operators.messages  # the failure callback (SmtpNotifier) told the operators
     assert alert["To"] == "billing-data@superlytics.example"

@@ -11,9 +11,8 @@ from unittest import mock
 
 import pytest
 
-from conftest import dag_for_test
+from conftest import dag_for_test, smtp_default
 from superlytics_usage import synthetic
-from superlytics_usage.smtp_sink import SmtpSink
 from superlytics_usage.stripe_standin import StripeStandIn
 
 OPERATORS = "billing-data@superlytics.example"
@@ -28,9 +27,8 @@ def world(db, catalog, airflow_db):
     spec = synthetic.GeneratorSpec(start, end, accounts=100, events=150_000, seed=21)
     data = synthetic.generate(spec, catalog)
     synthetic.load(db, data, catalog, progress=False)
-    with StripeStandIn(synthetic.stripe_state(data, catalog)) as stripe, SmtpSink() as sink, \
-            mock.patch.dict(os.environ, {"AIRFLOW_CONN_STRIPE_DEFAULT": json.dumps(stripe.airflow_connection()),
-                                         "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(sink.airflow_connection())}):
+    with StripeStandIn(synthetic.stripe_state(data, catalog)) as stripe, smtp_default() as sink, \
+            mock.patch.dict(os.environ, {"AIRFLOW_CONN_STRIPE_DEFAULT": json.dumps(stripe.airflow_connection())}):
         yield end, sink
 
 

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import UTC, datetime, timedelta
 from unittest import mock
 
 import pytest
 
-from conftest import dag_for_test
+from conftest import dag_for_test, smtp_default
 from superlytics_usage import limit_enforcement, synthetic, usage_alerts
-from superlytics_usage.smtp_sink import SmtpSink
 
 NOV = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 12, 1, tzinfo=UTC))
 DEC = (datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
@@ -22,13 +19,6 @@ THROUGH = datetime(2026, 11, 20, tzinfo=UTC)
 def dag(airflow_db):
     """A fresh DAG per test: dag.test(run_conf=...) leaves the conf's params on the DAG object."""
     return dag_for_test("usage_alerts")
-
-
-@pytest.fixture
-def sink():
-    with SmtpSink() as server, mock.patch.dict(os.environ, {
-            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(server.airflow_connection())}):
-        yield server
 
 
 def publish(db, catalog):
@@ -63,13 +53,13 @@ def run(dag, conf=None):
     return dag_run.state, {ti.task_id: ti.state for ti in dag_run.get_task_instances()}
 
 
-def by_recipient(sink):
-    return {str(m["To"]): m for m in sink.messages}
+def by_recipient(smtp_sink):
+    return {str(m["To"]): m for m in smtp_sink.messages}
 
 
-def customer_mail(sink):
+def customer_mail(smtp_sink):
     """What customers got (a failing run also emails the operators, through SmtpNotifier)."""
-    return [m for m in sink.messages if str(m["To"]) != "billing-data@superlytics.example"]
+    return [m for m in smtp_sink.messages if str(m["To"]) != "billing-data@superlytics.example"]
 
 
 def ledger(db):
@@ -79,9 +69,9 @@ def ledger(db):
         return [(e, k, float(t), s, n) for e, k, t, s, n in cur.fetchall()]
 
 
-def test_first_crossing_both_thresholds_and_a_digest(db, dag, sink, accounts):
+def test_first_crossing_both_thresholds_and_a_digest(db, dag, smtp_sink, accounts):
     assert run(dag)[0] == "success"
-    mail = by_recipient(sink)
+    mail = by_recipient(smtp_sink)
     assert set(mail) == {"near@example.test", "both@example.test", "digest@example.test"}
     assert mail["near@example.test"]["Subject"] == "You've used 80% of your Page Views on Free"
     assert mail["both@example.test"]["Subject"] == "You've used 100% of your Page Views on Free"
@@ -93,15 +83,15 @@ def test_first_crossing_both_thresholds_and_a_digest(db, dag, sink, accounts):
     assert ("both@example.test", "pageViews", 1.0, "sent", 0) in ledger(db)
 
 
-def test_message_parts_escaping_and_message_id(db, dag, sink, accounts, catalog):
+def test_message_parts_escaping_and_message_id(db, dag, smtp_sink, accounts, catalog):
     run(dag)
-    message = by_recipient(sink)["near@example.test"]
+    message = by_recipient(smtp_sink)["near@example.test"]
     html = message.get_body(preferencelist=("html",)).get_content()
     text = message.get_body(preferencelist=("plain",)).get_content()
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
     assert "<script>alert(1)</script>" in text  # plain text shows the name as it is
     assert 'name="viewport"' in html and "<img" not in html
-    assert sink.envelopes[0][1] == [str(sink.messages[0]["To"])]
+    assert smtp_sink.envelopes[0][1] == [str(smtp_sink.messages[0]["To"])]
     with db.cursor() as cur:
         cur.execute("select message_id from billing.alert_log where status = 'sent' and user_id = %s",
                     (accounts["near"],))
@@ -109,16 +99,16 @@ def test_message_parts_escaping_and_message_id(db, dag, sink, accounts, catalog)
     assert message["Message-ID"] == message_id and message_id.endswith("@alerts.superlytics>")
 
 
-def test_rerun_sends_nothing_and_opt_out_and_unlimited_get_nothing(db, dag, sink, accounts):
+def test_rerun_sends_nothing_and_opt_out_and_unlimited_get_nothing(db, dag, smtp_sink, accounts):
     run(dag)
-    first = len(sink.messages)
+    first = len(smtp_sink.messages)
     run(dag)
-    assert len(sink.messages) == first == 3
-    recipients = {str(m["To"]) for m in sink.messages}
+    assert len(smtp_sink.messages) == first == 3
+    recipients = {str(m["To"]) for m in smtp_sink.messages}
     assert not recipients & {"opted_out@example.test", "unlimited@example.test", "quiet@example.test"}
 
 
-def test_crash_between_send_and_mark_never_sends_twice(db, dag, sink, accounts):
+def test_crash_between_send_and_mark_never_sends_twice(db, dag, smtp_sink, accounts):
     real = usage_alerts.read_sql
 
     def crash_on_mark(name):
@@ -128,41 +118,38 @@ def test_crash_between_send_and_mark_never_sends_twice(db, dag, sink, accounts):
 
     with mock.patch.object(usage_alerts, "read_sql", crash_on_mark):
         state, _ = run(dag)
-    assert state == "failed" and len(customer_mail(sink)) == 1  # the first digest went out, then the crash
+    assert state == "failed" and len(customer_mail(smtp_sink)) == 1  # the first digest went out, then the crash
     assert run(dag)[0] == "success"
-    recipients = [str(m["To"]) for m in customer_mail(sink)]
+    recipients = [str(m["To"]) for m in customer_mail(smtp_sink)]
     assert len(recipients) == len(set(recipients)) == 3, "no second email for the interrupted digest"
     statuses = {s for *_, s, _ in ledger(db)}
     assert "unconfirmed" in statuses
 
 
 def test_smtp_down_stays_pending_then_goes_on_the_next_run(db, dag, accounts):
-    closed = SmtpSink()  # never started: nothing listens on its port
-    with mock.patch.dict(os.environ, {"AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(closed.airflow_connection())}):
+    with smtp_default(listening=False):  # nothing listens on its port
         assert run(dag)[0] == "success"
     assert {(s, n) for *_, s, n in ledger(db) if s != "superseded"} == {("pending", 1)}
-    with SmtpSink() as sink, mock.patch.dict(os.environ, {
-            "AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(sink.airflow_connection())}):
+    with smtp_default() as server:
         assert run(dag)[0] == "success"
-        assert len(sink.messages) == 3
+        assert len(server.messages) == 3
 
 
-def test_per_run_cap_and_a_new_period_rearms(db, dag, sink, accounts, catalog):
+def test_per_run_cap_and_a_new_period_rearms(db, dag, smtp_sink, accounts, catalog):
     run(dag, {"max_emails": 2})
-    assert len(sink.messages) == 2
+    assert len(smtp_sink.messages) == 2
     run(dag, {"max_emails": 2})
-    assert len(sink.messages) == 3
+    assert len(smtp_sink.messages) == 3
     next_month = synthetic.Builder(seed=4)
     next_month.usage_record(accounts["near"], DEC, DEC[0] + timedelta(days=10), page_views=8_100)
     next_month.load(db)
     publish(db, catalog)
     run(dag)
-    assert [str(m["To"]) for m in sink.messages[3:]] == ["near@example.test"]
+    assert [str(m["To"]) for m in smtp_sink.messages[3:]] == ["near@example.test"]
 
 
 def test_attempts_are_bounded_then_reported_as_failed(db, dag, accounts):
-    closed = SmtpSink()  # never started
-    with mock.patch.dict(os.environ, {"AIRFLOW_CONN_SMTP_DEFAULT": json.dumps(closed.airflow_connection())}):
+    with smtp_default(listening=False):
         for _ in range(3):  # the third run finds nothing left to try
             run(dag, {"max_attempts": 2})
     assert {(s, n) for *_, s, n in ledger(db) if s != "superseded"} == {("failed", 2)}
