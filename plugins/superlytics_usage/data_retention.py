@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import psycopg
@@ -116,23 +116,25 @@ def decide(conn: Connection, catalog: PlanCatalog, options: RetentionOptions) ->
 def _decision(options: RetentionOptions, website_id: str, owner_user_id: str | None, plan_id: str | None,
               skip_reason: str | None, days: int | None, overridden: bool, cutoff: datetime | None,
               has_policy: bool, previous_days: int | None, previous_cutoff: datetime | None) -> WebsiteRetention:
-    decision = WebsiteRetention(website_id, owner_user_id, plan_id, days, cutoff, "pending")
+    """One row of scope.sql as a decision (scope.sql gives no cutoff to a skipped or unlimited website)."""
+    def decided(status: str, reason: str | None = None) -> WebsiteRetention:
+        return WebsiteRetention(website_id, owner_user_id, plan_id, days, cutoff, status, reason)
+
     source = "quota override" if overridden else "plan"
     if skip_reason:
-        return replace(decision, status="skipped", reason=skip_reason, cutoff=None)
+        return decided("skipped", skip_reason)
     if cutoff is None:
-        return replace(decision, status="kept", reason=f"unlimited retention ({source})")
+        return decided("kept", f"unlimited retention ({source})")
+    reason = None
     jump = _jump_days(cutoff, previous_cutoff) if has_policy else None
     if jump is not None and jump > options.max_jump_days:
         was = "unlimited" if previous_days == -1 else f"{previous_days} days"
         if website_id not in options.force_websites:
-            return replace(decision, status="held", reason=f"cutoff moved forward {jump:g} days since the last run "
-                           f"(limit {options.max_jump_days}; window {was} -> {days} days, {source}); "
-                           "approve with force_websites")
-        decision.reason = f"forced past a {jump:g}-day cutoff jump (window {was} -> {days} days)"
-    if options.dry_run:
-        return replace(decision, status="dry_run")
-    return decision
+            return decided("held", f"cutoff moved forward {jump:g} days since the last run (limit "
+                           f"{options.max_jump_days}; window {was} -> {days} days, {source}); approve with "
+                           "force_websites")
+        reason = f"forced past a {jump:g}-day cutoff jump (window {was} -> {days} days)"
+    return decided("dry_run" if options.dry_run else "pending", reason)
 
 
 def _jump_days(cutoff: datetime, previous_cutoff: datetime | None) -> float:
